@@ -1,0 +1,130 @@
+"""The ``journeys`` command: a thin shell over the pipeline.
+
+One exit path: every :class:`JourneydocsError` becomes its message and exit code
+(1 for content and output problems, 2 for usage), so authors never see a
+traceback for something they can fix.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from . import __version__
+from .build import Options, build, load
+from .config import load_config
+from .diagnostics import ContentError, JourneydocsError, Report, Severity
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _print_report(report: Report, stream: Any) -> None:
+    for item in report.items:
+        colour = "red" if item.severity is Severity.ERROR else "yellow"
+        click.secho(item.format(), file=stream, fg=colour if stream.isatty() else None)
+
+
+def handle_errors(func: F) -> F:
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except ContentError as exc:
+            _print_report(exc.report, sys.stderr)
+            click.echo(exc.report.summary(exc.strict), err=True)
+            sys.exit(exc.exit_code)
+        except JourneydocsError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("interrupted; the output was left as it was", err=True)
+            sys.exit(130)
+
+    return wrapper  # type: ignore[return-value]
+
+
+site_option = click.option(
+    "--site",
+    "site",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Folder that holds site.toml and content/.",
+)
+strict_option = click.option("--strict", is_flag=True, help="Treat warnings as errors (exit 1).")
+drafts_option = click.option("--drafts", is_flag=True, help="Include journeys marked draft: true.")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="journeydocs")
+def main() -> None:
+    """Build a static catalogue of customer journeys from Markdown and YAML."""
+
+
+@main.command()
+@site_option
+@strict_option
+@drafts_option
+@handle_errors
+def check(site: Path, strict: bool, drafts: bool) -> None:
+    """Validate content and report every problem as path:line:col."""
+    loaded = load(Options(root=site, strict=strict, drafts=drafts))
+    report = loaded.report
+    _print_report(report, sys.stdout)
+    counts = {kind: sum(1 for d in loaded.documents if d.kind == kind) for kind in ("journey", "persona", "touchpoint")}
+    click.echo(
+        f"checked {counts['journey']} journeys, {counts['persona']} personas, "
+        f"{counts['touchpoint']} touchpoints: {report.summary(strict)}"
+    )
+    if report.failed(strict):
+        sys.exit(1)
+
+
+@main.command(name="build")
+@site_option
+@click.option(
+    "--output", "-o", type=click.Path(file_okay=False, path_type=Path), default=None,
+    help="Output folder (default: output_dir from site.toml, usually public/).",
+)
+@strict_option
+@drafts_option
+@click.option("--base-url", default=None, help="Override base_url from site.toml (for preview deployments).")
+@handle_errors
+def build_command(site: Path, output: Path | None, strict: bool, drafts: bool, base_url: str | None) -> None:
+    """Build the catalogue into the output folder."""
+    result = build(Options(root=site, output=output, strict=strict, drafts=drafts, base_url=base_url))
+    _print_report(result.report, sys.stderr)
+    click.echo(
+        f"built {result.pages:,} pages and {result.diagrams:,} diagrams into {_shown(result.output)} "
+        f"in {result.seconds:.1f} s"
+    )
+
+
+@main.command()
+@click.argument("kind", type=click.Choice(["journey", "persona", "touchpoint"]))
+@click.argument("name")
+@site_option
+@handle_errors
+def new(kind: str, name: str, site: Path) -> None:
+    """Create a new journey, persona or touchpoint from a commented template."""
+    from .scaffold import new_document
+
+    config = load_config(site)
+    path = new_document(config, kind, name)
+    click.echo(f"created {_shown(path)}")
+
+
+def _shown(path: Path) -> str:
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix() or "."
+    except ValueError:
+        return str(path)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,299 @@
+"""``site.toml`` and the stage model.
+
+Configuration is data (TOML), never code.  Problems are reported with the line
+and column of the offending key, found by a light scan of the text because
+``tomllib`` keeps no positions once parsing succeeds.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from .diagnostics import ContentError, Diagnostic, Report, did_you_mean, one_of
+
+CONFIG_NAME = "site.toml"
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+SLUG_RULE = "lower-case letters a-z, digits 0-9 and single hyphens between them"
+
+
+@dataclass(frozen=True, slots=True)
+class StageDef:
+    id: str
+    title: str
+    purpose: str
+
+
+_ITIL_STAGES = (
+    StageDef("explore", "Explore", "Understand markets and stakeholders"),
+    StageDef("engage", "Engage", "Foster relationships"),
+    StageDef("offer", "Offer", "Shape demand and service offerings"),
+    StageDef("agree", "Agree", "Align expectations and agree service"),
+    StageDef("onboard", "Onboard", "Get on board or leave the journey"),
+    StageDef("co-create", "Co-create", "Provide and consume"),
+)
+PRESETS: dict[str, tuple[StageDef, ...]] = {
+    "itil4": _ITIL_STAGES + (StageDef("realize", "Realize", "Capture value and improve"),),
+    "itil5": _ITIL_STAGES
+    + (StageDef("reflect", "Reflect", "Evaluate value and feed continual improvement"),),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class SiteConfig:
+    root: Path
+    title: str = "Service journeys"
+    base_url: str = ""
+    language: str = "en"
+    theme: str = "default"
+    output_dir: str = "public"
+    stage_model: str = "itil4"
+    stages: tuple[StageDef, ...] = PRESETS["itil4"]
+    check_ignore: tuple[str, ...] = ()
+    cache_dir: str = ".journeydocs-cache"
+    search: bool = True
+    workers: int = 0
+    warnings: tuple[Diagnostic, ...] = field(default=(), compare=False, repr=False)
+
+    @property
+    def content_dir(self) -> Path:
+        return self.root / "content"
+
+    @property
+    def config_path(self) -> Path:
+        return self.root / CONFIG_NAME
+
+    def with_base_url(self, base_url: str) -> SiteConfig:
+        return replace(self, base_url=normalise_base_url(base_url))
+
+
+_DEFAULTS = {"title": "Service journeys", "language": "en", "theme": "default",
+             "output_dir": "public", "cache_dir": ".journeydocs-cache"}
+_SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
+    "site": {
+        "title": str,
+        "base_url": str,
+        "language": str,
+        "theme": str,
+        "output_dir": str,
+        "stage_model": str,
+    },
+    "build": {"cache_dir": str, "search": bool, "workers": int},
+    "check": {"ignore": list},
+}
+_STAGE_KEYS = {"id": str, "title": str, "purpose": str}
+
+
+def normalise_base_url(url: str) -> str:
+    return url if not url or url.endswith("/") else url + "/"
+
+
+def load_config(root: Path) -> SiteConfig:
+    """Read ``site.toml`` under *root*; raise :class:`ContentError` listing every problem."""
+    path = root / CONFIG_NAME
+    report = Report()
+    rel = CONFIG_NAME
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except FileNotFoundError:
+        report.error(rel, 1, 1, f"no {CONFIG_NAME} in {root} (use --site to point at the site's folder)")
+        raise ContentError(report) from None
+    except UnicodeDecodeError as exc:
+        report.error(rel, 1, 1, f"not valid UTF-8 at byte {exc.start}")
+        raise ContentError(report) from None
+    except OSError as exc:
+        report.error(rel, 1, 1, f"cannot read: {exc.strerror}")
+        raise ContentError(report) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line, col = _decode_position(str(exc))
+        message = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", str(exc))
+        report.error(rel, line, col, f"invalid TOML: {message}")
+        raise ContentError(report) from None
+
+    values: dict[str, object] = {}
+    for table, value in data.items():
+        if table == "stages":
+            continue
+        if table not in _SCHEMA:
+            line, col = _locate(text, None, table)
+            hint = did_you_mean(table, [*_SCHEMA, "stages"])
+            report.warning(rel, line, col, f"unknown table [{table}]{hint}")
+            continue
+        if not isinstance(value, dict):
+            line, col = _locate(text, None, table)
+            report.error(rel, line, col, f"'{table}' must be a table, like [{table}]")
+            continue
+        for key, item in value.items():
+            expected = _SCHEMA[table].get(key)
+            line, col = _locate(text, table, key)
+            if expected is None:
+                hint = did_you_mean(key, _SCHEMA[table])
+                report.warning(rel, line, col, f"unknown setting '{key}' in [{table}]{hint}")
+            elif not isinstance(item, expected) or (expected is int and isinstance(item, bool)):
+                report.error(rel, line, col, f"'{key}' must be {_type_name(expected)}")
+            else:
+                values[f"{table}.{key}"] = item
+
+    stage_model = str(values.get("site.stage_model", "itil4"))
+    stages = PRESETS.get(stage_model)
+    if stages is None:
+        line, col = _locate(text, "site", "stage_model")
+        hint = did_you_mean(stage_model, PRESETS)
+        report.error(rel, line, col, f"stage_model must be one of {one_of(list(PRESETS))}{hint}")
+        stages = PRESETS["itil4"]
+    if "stages" in data:
+        stages = _custom_stages(data["stages"], text, report)
+
+    base_url = str(values.get("site.base_url", ""))
+    if base_url:
+        parts = urlsplit(base_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            line, col = _locate(text, "site", "base_url")
+            report.error(rel, line, col, "base_url must be an absolute http(s) URL, like 'https://example.org/journeys/'")
+
+    ignore = values.get("check.ignore", [])
+    assert isinstance(ignore, list)
+    if not all(isinstance(code, str) for code in ignore):
+        line, col = _locate(text, "check", "ignore")
+        report.error(rel, line, col, "'ignore' must be a list of check codes such as \"JD101\"")
+        ignore = []
+
+    for key in ("site.theme", "site.output_dir", "build.cache_dir"):
+        if key in values and not str(values[key]).strip():
+            table, name = key.split(".")
+            line, col = _locate(text, table, name)
+            report.error(rel, line, col, f"'{name}' must not be empty")
+    workers = values.get("build.workers", 0)
+    if isinstance(workers, int) and workers < 0:
+        line, col = _locate(text, "build", "workers")
+        report.error(rel, line, col, "'workers' must be 0 (one per CPU core) or more")
+
+    theme = str(values.get("site.theme", _DEFAULTS["theme"]))
+    if theme.strip() and _find_theme(root, theme) is None:
+        line, col = _locate(text, "site", "theme")
+        builtin = sorted(p.name for p in BUILTIN_THEMES.iterdir() if p.is_dir()) if BUILTIN_THEMES.is_dir() else []
+        report.error(
+            rel, line, col,
+            f"theme '{theme}' not found: looked in themes/{theme}/ and the built-in themes ({', '.join(builtin)})"
+            + did_you_mean(theme, builtin),
+        )
+
+    if report.errors:
+        raise ContentError(report)
+    return SiteConfig(
+        root=root,
+        title=str(values.get("site.title", _DEFAULTS["title"])),
+        base_url=normalise_base_url(base_url),
+        language=str(values.get("site.language", _DEFAULTS["language"])),
+        theme=theme,
+        output_dir=str(values.get("site.output_dir", _DEFAULTS["output_dir"])),
+        stage_model=stage_model if "stages" not in data else "custom",
+        stages=stages,
+        check_ignore=tuple(str(c) for c in ignore),
+        cache_dir=str(values.get("build.cache_dir", _DEFAULTS["cache_dir"])),
+        search=bool(values.get("build.search", True)),
+        workers=int(workers) if isinstance(workers, int) else 0,
+        warnings=tuple(report.items),
+    )
+
+
+BUILTIN_THEMES = Path(__file__).resolve().parent / "themes"
+
+
+def _find_theme(root: Path, name: str) -> Path | None:
+    for base in (root / "themes", BUILTIN_THEMES):
+        candidate = base / name
+        if (candidate / "templates").is_dir():
+            return candidate
+    return None
+
+
+def theme_dir(config: SiteConfig) -> Path:
+    """The folder of the configured theme: the site's own ``themes/<name>`` first, then built-in."""
+    found = _find_theme(config.root, config.theme)
+    if found is None:  # load_config already reported it; this guards direct callers
+        raise FileNotFoundError(f"theme {config.theme!r} not found")
+    return found
+
+
+def _custom_stages(raw: object, text: str, report: Report) -> tuple[StageDef, ...]:
+    rel = CONFIG_NAME
+    if not isinstance(raw, list) or not raw or not all(isinstance(s, dict) for s in raw):
+        line, col = _locate(text, None, "stages")
+        report.error(rel, line, col, "stages must be one or more [[stages]] tables")
+        return PRESETS["itil4"]
+    result: list[StageDef] = []
+    seen: set[str] = set()
+    for index, entry in enumerate(raw):
+        table = f"stages#{index}"
+        for key in entry:
+            if key not in _STAGE_KEYS:
+                line, col = _locate(text, table, key)
+                report.warning(rel, line, col, f"unknown setting '{key}' in [[stages]]{did_you_mean(key, _STAGE_KEYS)}")
+        stage_id = entry.get("id")
+        line, col = _locate(text, table, "id")
+        if not isinstance(stage_id, str) or not SLUG_RE.match(stage_id):
+            report.error(rel, line, col, f"each [[stages]] needs an id made of {SLUG_RULE}")
+            continue
+        if stage_id in seen:
+            report.error(rel, line, col, f"stage id '{stage_id}' is defined twice")
+            continue
+        seen.add(stage_id)
+        title = entry.get("title", stage_id.replace("-", " ").capitalize())
+        purpose = entry.get("purpose", "")
+        if not isinstance(title, str) or not isinstance(purpose, str):
+            report.error(rel, line, col, f"title and purpose of stage '{stage_id}' must be strings")
+            continue
+        result.append(StageDef(stage_id, title, purpose))
+    return tuple(result) or PRESETS["itil4"]
+
+
+def _type_name(expected: type | tuple[type, ...]) -> str:
+    names = {str: "a string", bool: "true or false", int: "a whole number", list: "a list"}
+    return names.get(expected, "a value") if isinstance(expected, type) else "a value"
+
+
+def _decode_position(message: str) -> tuple[int, int]:
+    match = re.search(r"line (\d+), column (\d+)", message)
+    if match:
+        return int(match.group(1)), int(match.group(2))
+    return 1, 1
+
+
+_HEADER_RE = re.compile(r"^\s*\[(\[?)\s*([A-Za-z0-9_.\-\"' ]+?)\s*\]\]?\s*(?:#.*)?$")
+
+
+def _locate(text: str, table: str | None, key: str) -> tuple[int, int]:
+    """Line and column of *key* inside *table* (``stages#2`` is the third ``[[stages]]``).
+
+    Falls back to the table header, then to 1:1, so a message always has a place.
+    """
+    current: str | None = None
+    counts: dict[str, int] = {}
+    header_pos: tuple[int, int] | None = None
+    key_re = re.compile(rf"^(\s*)[\"']?{re.escape(key)}[\"']?\s*=")
+    for number, line in enumerate(text.splitlines(), start=1):
+        header = _HEADER_RE.match(line)
+        if header:
+            name = header.group(2).strip().strip("\"'")
+            if header.group(1):
+                index = counts.get(name, 0)
+                counts[name] = index + 1
+                current = f"{name}#{index}"
+            else:
+                current = name
+            if table is None and name == key:
+                return number, line.index("[") + 1
+            if current == table:
+                header_pos = (number, line.index("[") + 1)
+            continue
+        if current == table:
+            match = key_re.match(line)
+            if match:
+                return number, len(match.group(1)) + 1
+    return header_pos or (1, 1)

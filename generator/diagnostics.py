@@ -1,0 +1,135 @@
+"""Problems found in a site, and the one way they leave the program.
+
+Every phase reports into a :class:`Report` instead of raising, so that one run
+shows the author every mistake at once (as MkDocs does in strict mode).  Only
+:class:`JourneydocsError` crosses phase boundaries; the CLI turns it into an
+exit code, which keeps tracebacks for genuine bugs only.
+"""
+
+from __future__ import annotations
+
+import difflib
+import enum
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+
+class Severity(enum.Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Diagnostic:
+    """One problem, located as precisely as the source allows.
+
+    Ordering is by path, line and column so that output reads like a compiler's
+    and does not depend on the order in which checks happened to run.
+    """
+
+    path: str
+    line: int
+    col: int
+    severity: Severity = field(compare=False)
+    message: str = field(compare=False)
+    code: str | None = field(default=None, compare=False)
+
+    def format(self) -> str:
+        code = f" [{self.code}]" if self.code else ""
+        return f"{self.path}:{self.line}:{self.col}: {self.severity.value}: {self.message}{code}"
+
+
+class Report:
+    """Collects diagnostics from every phase of one run."""
+
+    def __init__(self, ignore: Iterable[str] = ()) -> None:
+        self._items: list[Diagnostic] = []
+        self._seen: set[tuple[str, int, int, str]] = set()
+        self.ignore = frozenset(ignore)
+
+    def add(self, diagnostic: Diagnostic) -> None:
+        if diagnostic.code and diagnostic.code in self.ignore:
+            return
+        key = (diagnostic.path, diagnostic.line, diagnostic.col, diagnostic.message)
+        if key in self._seen:  # the same fact found by two checks is one problem
+            return
+        self._seen.add(key)
+        self._items.append(diagnostic)
+
+    def error(self, path: str, line: int, col: int, message: str, code: str | None = None) -> None:
+        self.add(Diagnostic(path, line, col, Severity.ERROR, message, code))
+
+    def warning(self, path: str, line: int, col: int, message: str, code: str | None = None) -> None:
+        self.add(Diagnostic(path, line, col, Severity.WARNING, message, code))
+
+    def extend(self, diagnostics: Iterable[Diagnostic]) -> None:
+        for diagnostic in diagnostics:
+            self.add(diagnostic)
+
+    @property
+    def items(self) -> list[Diagnostic]:
+        return sorted(self._items)
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for d in self._items if d.severity is Severity.ERROR)
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for d in self._items if d.severity is Severity.WARNING)
+
+    def failed(self, strict: bool = False) -> bool:
+        return self.errors > 0 or (strict and self.warnings > 0)
+
+    def summary(self, strict: bool = False) -> str:
+        errors, warnings = self.errors, self.warnings
+        parts = [_plural(errors, "error"), _plural(warnings, "warning")]
+        if strict and warnings and not errors:
+            return f"{', '.join(parts)} (warnings are errors with --strict)"
+        return ", ".join(parts)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def did_you_mean(value: object, choices: Iterable[str]) -> str:
+    """A hint for a misspelt id or slug, or an empty string when nothing is close."""
+    if not isinstance(value, str):
+        return ""
+    options = sorted(set(choices))
+    matches = difflib.get_close_matches(value, options, n=1, cutoff=0.6)
+    if not matches:
+        lowered = {o.lower(): o for o in options}
+        if value.lower() in lowered:
+            matches = [lowered[value.lower()]]
+    return f" (did you mean '{matches[0]}'?)" if matches else ""
+
+
+def one_of(choices: Sequence[str]) -> str:
+    return ", ".join(f"'{c}'" for c in choices)
+
+
+class JourneydocsError(Exception):
+    """Base of every error the CLI reports without a traceback."""
+
+    exit_code = 1
+
+
+class ContentError(JourneydocsError):
+    """The site's content or configuration has problems; the report says which."""
+
+    def __init__(self, report: Report, strict: bool = False) -> None:
+        super().__init__(report.summary(strict))
+        self.report = report
+        self.strict = strict
+
+
+class OutputError(JourneydocsError):
+    """The output directory is unsafe or could not be written."""
+
+
+class UsageError(JourneydocsError):
+    """The command line asked for something impossible."""
+
+    exit_code = 2

@@ -1,0 +1,196 @@
+"""Content files to raw documents that remember where every value came from.
+
+Loading does no validation beyond what is needed to read a file at all
+(encoding, size, front matter, YAML syntax), so that ``validate`` can report
+every content problem of a run together.  Each file is read on its own, which
+keeps this phase trivially parallel and cacheable by content hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from .diagnostics import Diagnostic, Severity
+from .yamlload import Positions, YamlProblem, parse
+
+KINDS = {"journeys": "journey", "personas": "persona", "touchpoints": "touchpoint"}
+MARKDOWN_SUFFIXES = (".md", ".markdown")
+YAML_SUFFIXES = (".yaml", ".yml")
+MAX_FILE_BYTES = 10 * 1024 * 1024
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A content file found on disk, before it is read."""
+
+    kind: str
+    path: Path
+    rel: str  # POSIX path relative to the site root, used in every message
+    slug: str
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """One content file, parsed but not yet validated."""
+
+    kind: str
+    slug: str
+    rel: str
+    data: dict
+    body: str
+    body_line: int
+    positions: Positions
+    digest: str
+    is_yaml: bool
+
+
+def discover(root: Path) -> tuple[list[Source], list[Diagnostic]]:
+    """Every content file under ``content/``, sorted, with notes on files that are skipped.
+
+    Sub-folders are read (large catalogues like to group journeys) and symbolic
+    links are followed, but each real directory only once, so a link loop
+    cannot make a build hang.
+    """
+    sources: list[Source] = []
+    notes: list[Diagnostic] = []
+    content = root / "content"
+    for folder, kind in KINDS.items():
+        base = content / folder
+        if not base.is_dir():
+            continue
+        for path in _walk(base):
+            rel = path.relative_to(root).as_posix()
+            name = path.name
+            if name.startswith(".") or name.endswith("~") or name.startswith("#"):
+                continue  # editor swap and backup files
+            if not name.endswith(MARKDOWN_SUFFIXES + YAML_SUFFIXES):
+                notes.append(
+                    Diagnostic(rel, 1, 1, Severity.WARNING, f"ignored: {kind} files end in .md or .yaml")
+                )
+                continue
+            sources.append(Source(kind, path, rel, path.stem))
+    sources.sort(key=lambda s: s.rel)
+    return sources, notes
+
+
+def _walk(base: Path) -> Iterator[Path]:
+    seen: set[tuple[int, int]] = set()
+    for folder, dirs, files in os.walk(base, followlinks=True):
+        try:
+            info = os.stat(folder)
+        except OSError:
+            dirs[:] = []
+            continue
+        key = (info.st_dev, info.st_ino)
+        if key in seen:
+            dirs[:] = []
+            continue
+        seen.add(key)
+        dirs.sort()
+        for name in sorted(files):
+            yield Path(folder) / name
+
+
+def read_source(source: Source) -> tuple[Document | None, list[Diagnostic]]:
+    """Read and parse one file; never raises for anything the file contains."""
+    rel = source.rel
+
+    def problem(line: int, col: int, message: str) -> tuple[None, list[Diagnostic]]:
+        return None, [Diagnostic(rel, line, col, Severity.ERROR, message)]
+
+    try:
+        size = source.path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return problem(1, 1, f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,} (10 MB)")
+        raw = source.path.read_bytes()
+    except OSError as exc:
+        return problem(1, 1, f"cannot read the file: {exc.strerror or exc}")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        return problem(line, col, f"not valid UTF-8 at byte offset {exc.start}; save the file as UTF-8")
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        return problem(1, 1, f"the file is empty; a {source.kind} needs at least its required fields")
+    digest = hashlib.blake2b(raw, digest_size=16).hexdigest()
+    is_yaml = source.path.name.endswith(YAML_SUFFIXES)
+    if is_yaml:
+        yaml_text, body, yaml_offset, body_line = text, "", 0, 1
+    else:
+        split = _split_front_matter(text)
+        if isinstance(split, str):
+            return problem(1, 1, split)
+        yaml_text, body, body_line = split
+        yaml_offset = 1
+    control = _CONTROL_RE.search(body)
+    if control:
+        before = body[: control.start()]
+        line = body_line + before.count("\n")
+        col = control.start() - (before.rfind("\n") + 1) + 1
+        return problem(line, col, f"control character U+{ord(control.group()):04X} is not allowed in text")
+    try:
+        parsed = parse(yaml_text, line_offset=yaml_offset)
+    except YamlProblem as exc:
+        return problem(exc.line + 1, exc.col + 1, exc.message)
+    diagnostics = [Diagnostic(rel, p.line + 1, p.col + 1, Severity.ERROR, p.message) for p in parsed.problems]
+    data = parsed.data
+    where = "the file" if is_yaml else "the front matter"
+    if data is None:
+        return problem(yaml_offset + 1, 1, f"{where} is empty; a {source.kind} needs at least its required fields")
+    if not isinstance(data, dict):
+        line, col = parsed.positions.value(())
+        return problem(line, col, f"{where} must be a mapping of fields (name: value), not a {_kind(data)}")
+    if is_yaml and "body" in data:
+        raw_body = data.pop("body")
+        if isinstance(raw_body, str):
+            body = raw_body
+            body_line = parsed.positions.value(("body",))[0] + 1
+        elif raw_body is not None:
+            line, col = parsed.positions.value(("body",))
+            diagnostics.append(
+                Diagnostic(rel, line, col, Severity.ERROR, "'body' must be Markdown text (use 'body: |')")
+            )
+    document = Document(
+        kind=source.kind,
+        slug=source.slug,
+        rel=rel,
+        data=data,
+        body=body,
+        body_line=body_line,
+        positions=parsed.positions,
+        digest=digest,
+        is_yaml=is_yaml,
+    )
+    return document, diagnostics
+
+
+def _split_front_matter(text: str) -> tuple[str, str, int] | str:
+    """Front matter YAML, body and the body's first line; or a message saying what is wrong."""
+    if not (text.startswith("---\n") or text.rstrip("\n") == "---"):
+        return "a Markdown file starts with front matter: a line '---', the fields, then another '---'"
+    end = re.search(r"^(?:---|\.\.\.)[ \t]*$", text[4:], flags=re.MULTILINE)
+    if end is None:
+        return "the front matter opened on line 1 is never closed: add a line '---' after the fields"
+    front = text[4 : 4 + end.start()]
+    rest = text[4 + end.end() :]
+    body_line = front.count("\n") + 3
+    if rest.startswith("\n"):
+        rest = rest[1:]
+    return front, rest, body_line
+
+
+def _kind(value: object) -> str:
+    return {list: "list", str: "single text value", int: "number", float: "number", bool: "true/false"}.get(
+        type(value), type(value).__name__
+    )

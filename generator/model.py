@@ -1,0 +1,322 @@
+"""The validated catalogue as immutable objects, with every cross-link computed once.
+
+Objects refer to each other by slug, not by reference: that keeps them frozen,
+acyclic, cheap to pickle into worker processes and easy to dump as JSON.  The
+:class:`Site` holds the indexes (touchpoint -> uses, persona -> journeys, stage
+-> interactions, related both ways) so that no page has to search the catalogue.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from .config import SiteConfig
+from .load import Document
+from .validate import FLOW_RE
+
+CX_ROLES = frozenset({"customer", "sponsor"})
+UX_ROLES = frozenset({"user"})
+
+
+@dataclass(frozen=True, slots=True)
+class Stage:
+    id: str
+    title: str
+    purpose: str
+    index: int
+
+
+@dataclass(frozen=True, slots=True)
+class Persona:
+    slug: str
+    name: str
+    role: str
+    summary: str
+    goals: tuple[str, ...]
+    pains: tuple[str, ...]
+    body: str
+    rel: str
+
+    @property
+    def experience(self) -> str | None:
+        """'cx' for customers and sponsors, 'ux' for users, None for the supply side."""
+        if self.role in CX_ROLES:
+            return "cx"
+        if self.role in UX_ROLES:
+            return "ux"
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Touchpoint:
+    slug: str
+    name: str
+    channel: str
+    owner: str
+    summary: str
+    body: str
+    rel: str
+
+
+@dataclass(frozen=True, slots=True)
+class Interaction:
+    journey: str
+    stage: str
+    index: int
+    touchpoint: str
+    action: str
+    persona: str | None
+    visibility: str
+    emotion: int | None
+    pain: str
+    opportunity: str
+    moment_of_truth: bool
+
+    @property
+    def anchor(self) -> str:
+        """Fragment id of this interaction on its journey page."""
+        return f"i-{self.stage}-{self.index + 1}"
+
+
+@dataclass(frozen=True, slots=True)
+class JourneyStage:
+    stage: str
+    goal: str
+    narrative: str
+    interactions: tuple[Interaction, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Indicator:
+    name: str
+    kind: str
+    stage: str | None
+    target: str | None
+    current: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class FlowEdge:
+    """A transition between two stages of a journey.
+
+    ``kind`` is ``default`` for the implicit step to the next stage present and
+    ``flow`` for one written in ``flow``; ``back`` marks loops and returns.
+    """
+
+    source: str
+    target: str
+    label: str
+    kind: str
+    back: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Trust:
+    capability: int | None
+    commitment: int | None
+    consistency: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Journey:
+    slug: str
+    title: str
+    summary: str
+    personas: tuple[str, ...]
+    consumer: str
+    provider: str
+    relationship: str
+    agreement: str
+    owner: str
+    tags: tuple[str, ...]
+    draft: bool
+    stages: tuple[JourneyStage, ...]
+    flow: tuple[FlowEdge, ...]
+    indicators: tuple[Indicator, ...]
+    trust: Trust | None
+    related: tuple[str, ...]
+    body: str
+    rel: str
+    digest: str
+
+    @property
+    def interactions(self) -> tuple[Interaction, ...]:
+        return tuple(i for s in self.stages for i in s.interactions)
+
+    @property
+    def stage_ids(self) -> tuple[str, ...]:
+        return tuple(s.stage for s in self.stages)
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    config: SiteConfig
+    stages: tuple[Stage, ...]
+    journeys: Mapping[str, Journey]
+    personas: Mapping[str, Persona]
+    touchpoints: Mapping[str, Touchpoint]
+    touchpoint_uses: Mapping[str, tuple[Interaction, ...]] = field(repr=False)
+    persona_journeys: Mapping[str, tuple[str, ...]] = field(repr=False)
+    stage_interactions: Mapping[str, tuple[Interaction, ...]] = field(repr=False)
+    stage_indicators: Mapping[str, tuple[tuple[str, Indicator], ...]] = field(repr=False)
+    related: Mapping[str, tuple[str, ...]] = field(repr=False)
+
+    def stage(self, stage_id: str) -> Stage:
+        return self._stage_index[stage_id]
+
+    @property
+    def _stage_index(self) -> Mapping[str, Stage]:
+        return {s.id: s for s in self.stages}
+
+    def persona_interactions(self, slug: str) -> tuple[Interaction, ...]:
+        return tuple(
+            i for j in self.persona_journeys.get(slug, ()) for i in self.journeys[j].interactions if i.persona == slug
+        )
+
+
+def _text(value: object) -> str:
+    return "" if value is None else str(value)
+
+
+def _opt(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def build_site(config: SiteConfig, documents: Iterable[Document], drafts: bool = False) -> Site:
+    """Assemble the model from validated documents; drafts only when asked for."""
+    stages = tuple(Stage(s.id, s.title, s.purpose, i) for i, s in enumerate(config.stages))
+    order = {s.id: s.index for s in stages}
+    personas: dict[str, Persona] = {}
+    touchpoints: dict[str, Touchpoint] = {}
+    journeys: list[Journey] = []
+    for doc in documents:
+        d = doc.data
+        if doc.kind == "persona":
+            personas[doc.slug] = Persona(
+                doc.slug, d["name"], d["role"], _text(d.get("summary")),
+                tuple(d.get("goals") or ()), tuple(d.get("pains") or ()), doc.body, doc.rel,
+            )
+        elif doc.kind == "touchpoint":
+            touchpoints[doc.slug] = Touchpoint(
+                doc.slug, d["name"], _text(d.get("channel")), _text(d.get("owner")),
+                _text(d.get("summary")), doc.body, doc.rel,
+            )
+        elif drafts or not d.get("draft", False):
+            journeys.append(_journey(doc, order))
+    journeys.sort(key=lambda j: (j.title.casefold(), j.slug))
+    by_slug = {j.slug: j for j in journeys}
+
+    related: dict[str, set[str]] = {j.slug: set() for j in journeys}
+    for journey in journeys:
+        for other in journey.related:
+            if other in by_slug:
+                related[journey.slug].add(other)
+                related[other].add(journey.slug)
+
+    uses: dict[str, list[Interaction]] = {slug: [] for slug in sorted(touchpoints)}
+    persona_journeys: dict[str, list[str]] = {slug: [] for slug in sorted(personas)}
+    stage_interactions: dict[str, list[Interaction]] = {s.id: [] for s in stages}
+    stage_indicators: dict[str, list[tuple[str, Indicator]]] = {s.id: [] for s in stages}
+    for journey in journeys:
+        for persona in journey.personas:
+            persona_journeys[persona].append(journey.slug)
+        for interaction in journey.interactions:
+            uses[interaction.touchpoint].append(interaction)
+            stage_interactions[interaction.stage].append(interaction)
+        for indicator in journey.indicators:
+            if indicator.stage:
+                stage_indicators[indicator.stage].append((journey.slug, indicator))
+
+    frozen = MappingProxyType
+    return Site(
+        config=config,
+        stages=stages,
+        journeys=frozen(by_slug),
+        personas=frozen(dict(sorted(personas.items(), key=lambda kv: (kv[1].name.casefold(), kv[0])))),
+        touchpoints=frozen(dict(sorted(touchpoints.items(), key=lambda kv: (kv[1].name.casefold(), kv[0])))),
+        touchpoint_uses=frozen({k: tuple(v) for k, v in uses.items()}),
+        persona_journeys=frozen({k: tuple(v) for k, v in persona_journeys.items()}),
+        stage_interactions=frozen({k: tuple(v) for k, v in stage_interactions.items()}),
+        stage_indicators=frozen({k: tuple(v) for k, v in stage_indicators.items()}),
+        related=frozen({k: tuple(sorted(v, key=lambda s: (by_slug[s].title.casefold(), s))) for k, v in related.items()}),
+    )
+
+
+def _journey(doc: Document, order: Mapping[str, int]) -> Journey:
+    d = doc.data
+    personas = tuple(d["personas"])
+    implied = personas[0] if len(personas) == 1 else None
+    raw_stages = sorted(d["stages"].items(), key=lambda kv: order[kv[0]])
+    stages: list[JourneyStage] = []
+    for stage_id, entry in raw_stages:
+        entry = entry or {}
+        interactions = tuple(
+            Interaction(
+                journey=doc.slug,
+                stage=stage_id,
+                index=i,
+                touchpoint=item["touchpoint"],
+                action=item["action"],
+                # A lone persona is implied where they can see the step; work
+                # behind the consumer's line of visibility is never theirs.
+                persona=item.get("persona") or (implied if item.get("visibility") != "provider" else None),
+                visibility=item.get("visibility", "shared"),
+                emotion=item.get("emotion"),
+                pain=_text(item.get("pain")),
+                opportunity=_text(item.get("opportunity")),
+                moment_of_truth=bool(item.get("moment_of_truth", False)),
+            )
+            for i, item in enumerate(entry.get("interactions") or ())
+        )
+        stages.append(JourneyStage(stage_id, _text(entry.get("goal")), _text(entry.get("narrative")), interactions))
+    trust = d.get("trust")
+    return Journey(
+        slug=doc.slug,
+        title=d["title"],
+        summary=_text(d.get("summary")),
+        personas=personas,
+        consumer=_text(d.get("consumer")),
+        provider=_text(d.get("provider")),
+        relationship=_text(d.get("relationship")),
+        agreement=_text(d.get("agreement")),
+        owner=_text(d.get("owner")),
+        tags=tuple(d.get("tags") or ()),
+        draft=bool(d.get("draft", False)),
+        stages=tuple(stages),
+        flow=effective_flow([s.stage for s in stages], d.get("flow") or (), order),
+        indicators=tuple(
+            Indicator(i["name"], i.get("kind", "kpi"), i.get("stage"), _opt(i.get("target")), _opt(i.get("current")))
+            for i in d.get("indicators") or ()
+        ),
+        trust=Trust(trust.get("capability"), trust.get("commitment"), trust.get("consistency")) if trust else None,
+        related=tuple(d.get("related") or ()),
+        body=doc.body,
+        rel=doc.rel,
+        digest=doc.digest,
+    )
+
+
+def effective_flow(present: list[str], extra: Iterable[str], order: Mapping[str, int]) -> tuple[FlowEdge, ...]:
+    """The default path through the stages present, in model order, plus ``flow`` edges.
+
+    A ``flow`` edge that repeats a default step only adds its label to it.
+    """
+    edges: dict[tuple[str, str], FlowEdge] = {}
+    for source, target in zip(present, present[1:]):
+        edges[(source, target)] = FlowEdge(source, target, "", "default", False)
+    for text in extra:
+        match = FLOW_RE.match(text)
+        if not match:
+            continue
+        source, target, label = match.group(1), match.group(2), match.group(3) or ""
+        previous = edges.get((source, target))
+        edges[(source, target)] = FlowEdge(
+            source,
+            target,
+            label or (previous.label if previous else ""),
+            previous.kind if previous else "flow",
+            order[target] <= order[source],
+        )
+    return tuple(edges.values())

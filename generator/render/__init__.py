@@ -1,0 +1,1 @@
+"""Rendering: pure functions from the model to output files (pages, diagrams, feeds)."""

@@ -1,0 +1,225 @@
+"""A journey's stage diagram: the model as DOT text, laid out in process by Graphviz.
+
+The diagram is a grid.  Stages run left to right on the top row, joined by the
+journey's effective flow (loops and returns arc back over the row).  Under each
+stage its touchpoints sit in three bands: consumer only, the band of
+visibility, provider only, separated by the two dashed, labelled lines of
+visibility.
+
+Content reaches Graphviz only inside HTML-like labels, escaped as entities,
+and node names are generated, so no title can inject DOT or SVG markup.  The
+whole graph is handed over as one DOT string (far faster than pygraphviz's
+per-node API) and the same input always yields the same bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import os
+import re
+import sys
+import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pygraphviz
+
+from .. import __version__
+from ..model import Interaction, Journey, Site
+
+FONT = "Helvetica,Arial,sans-serif"
+EMOTION_FILL = {-2: "#f4a09a", -1: "#fbd0ad", 0: "#e8e8e8", 1: "#cdeab8", 2: "#94d38e"}
+EMOTION_MARK = {-2: "▼▼", -1: "▼", 0: "●", 1: "▲", 2: "▲▲"}
+EMOTION_WORD = {-2: "very negative", -1: "negative", 0: "neutral", 1: "positive", 2: "very positive"}
+BANDS = (
+    ("consumer", "Consumer only"),
+    ("shared", "Band of visibility (shared)"),
+    ("provider", "Provider only"),
+)
+LINES = {"consumer": "provider's line of visibility", "shared": "consumer's line of visibility"}
+
+
+def emotion_level(values: list[int]) -> int | None:
+    """The average emotion rounded half away from zero, or None without data."""
+    if not values:
+        return None
+    mean = sum(values) / len(values)
+    return int(mean + 0.5) if mean >= 0 else -int(-mean + 0.5)
+
+
+def _e(text: str) -> str:
+    """Escape text for a Graphviz HTML-like label (entities only; no DOT escapes apply)."""
+    return html.escape(text, quote=True).replace("\n", "<BR/>")
+
+
+def _esc_attr(text: str) -> str:
+    return html.escape(" ".join(text.split()), quote=True)
+
+
+def dot_source(site: Site, journey: Journey) -> str:
+    """The DOT text of a journey's diagram; also the diagram cache's key material."""
+    stages = [site.stage(s.stage) for s in journey.stages]
+    lines = [
+        "digraph journey {",
+        f'graph [newrank=true, rankdir=TB, nodesep=0.25, ranksep=0.3, fontname="{FONT}", '
+        'bgcolor="white", pad=0.2, id="diagram"];',
+        f'node [fontname="{FONT}", fontsize=11, shape=plaintext, margin=0];',
+        f'edge [fontname="{FONT}", fontsize=10, color="#444444"];',
+    ]
+    rows = ["stage", "consumer", "line-consumer", "shared", "line-shared", "provider"]
+    lane = {
+        "stage": "Stage",
+        "consumer": "Consumer only",
+        "shared": "Band of visibility",
+        "provider": "Provider only",
+        "line-consumer": LINES["consumer"],
+        "line-shared": LINES["shared"],
+    }
+    for row in rows:
+        italic = row.startswith("line-")
+        text = f"<I>{_e(lane[row])}</I>" if italic else f"<B>{_e(lane[row])}</B>"
+        lines.append(f'L_{row.replace("-", "_")} [label=<{text}>, id="lane-{row}"];')
+    lines.append(" -> ".join(f'L_{r.replace("-", "_")}' for r in rows) + " [style=invis, weight=100];")
+
+    by_band: dict[tuple[str, str], list[Interaction]] = {}
+    for entry in journey.stages:
+        for interaction in entry.interactions:
+            by_band.setdefault((entry.stage, interaction.visibility), []).append(interaction)
+
+    for column, stage in enumerate(stages):
+        entry = journey.stages[column]
+        level = emotion_level([i.emotion for i in entry.interactions if i.emotion is not None])
+        mark = f"<BR/><FONT POINT-SIZE=\"9\">{EMOTION_MARK[level]} {_e(EMOTION_WORD[level])}</FONT>" if level is not None else ""
+        fill = EMOTION_FILL[level] if level is not None else "#ffffff"
+        tooltip = _esc_attr(f"{stage.title}: {entry.goal or stage.purpose}")
+        lines.append(
+            f'S{column} [shape=box, style="rounded,filled", fillcolor="{fill}", margin="0.15,0.08", '
+            f'label=<<B>{_e(stage.title)}</B>{mark}>, URL="index.html#stage-{stage.id}", '
+            f'target="_top", tooltip="{tooltip}", id="stage-node-{stage.id}"];'
+        )
+        for band, _label in BANDS:
+            lines.append(f"B{column}_{band} [label=<{_band_table(site, by_band.get((stage.id, band), []))}>, id=\"band-{stage.id}-{band}\"];")
+        for line_row in ("consumer", "shared"):
+            lines.append(f'V{column}_{line_row} [shape=point, width=0.01, height=0.01, label=""];')
+        chain = [f"S{column}", f"B{column}_consumer", f"V{column}_consumer", f"B{column}_shared", f"V{column}_shared", f"B{column}_provider"]
+        lines.append(" -> ".join(chain) + " [style=invis, weight=100];")
+
+    lines.append("{rank=same; L_stage; " + " ".join(f"S{c};" for c in range(len(stages))) + "}")
+    for band, _label in BANDS:
+        lines.append(f"{{rank=same; L_{band}; " + " ".join(f"B{c}_{band};" for c in range(len(stages))) + "}")
+    for line_row in ("consumer", "shared"):
+        members = [f"L_line_{line_row}"] + [f"V{c}_{line_row}" for c in range(len(stages))]
+        lines.append(f"{{rank=same; {'; '.join(members)};}}")
+        lines.append(" -> ".join(members) + ' [style=dashed, arrowhead=none, color="#888888", weight=0];')
+    if stages:
+        lines.append(f"L_stage -> S0 [style=invis];")
+
+    column_of = {s.id: c for c, s in enumerate(stages)}
+    for number, edge in enumerate(journey.flow):
+        source, target = column_of[edge.source], column_of[edge.target]
+        attrs = [f'id="flow-{number + 1}"', f'class="flow flow-{edge.kind}{" flow-back" if edge.back else ""}"']
+        if edge.label:
+            attrs.append(f"label=<{_e(edge.label)}>")
+        if edge.back:
+            attrs += ["constraint=false", "style=dashed", 'color="#7a3e9d"', 'fontcolor="#7a3e9d"']
+        elif edge.kind == "flow":
+            attrs += ["constraint=false", 'color="#1f5fa8"', 'fontcolor="#1f5fa8"']
+        if source == target:
+            attrs.append("headport=n, tailport=n")
+        lines.append(f"S{source} -> S{target} [{', '.join(attrs)}];")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def _band_table(site: Site, interactions: list[Interaction]) -> str:
+    if not interactions:
+        return '<TABLE BORDER="0" CELLPADDING="2"><TR><TD WIDTH="60"> </TD></TR></TABLE>'
+    groups: dict[str, list[Interaction]] = {}
+    for interaction in interactions:
+        groups.setdefault(interaction.touchpoint, []).append(interaction)
+    rows = []
+    for slug, items in groups.items():
+        touchpoint = site.touchpoints[slug]
+        level = emotion_level([i.emotion for i in items if i.emotion is not None])
+        fill = EMOTION_FILL[level] if level is not None else "#ffffff"
+        mark = f" {EMOTION_MARK[level]}" if level is not None else ""
+        mot = " ★" if any(i.moment_of_truth for i in items) else ""
+        feeling = f"; feels {EMOTION_WORD[level]}" if level is not None else ""
+        actions = "; ".join(i.action for i in items)
+        tooltip = _esc_attr(f"{touchpoint.name}{feeling}: {actions}")
+        rows.append(
+            f'<TR><TD BGCOLOR="{fill}" BORDER="1" COLOR="#666666" STYLE="rounded" CELLPADDING="4" '
+            f'HREF="../../touchpoints/{slug}/index.html" TARGET="_top" TITLE="{tooltip}" '
+            f'ID="tp-{items[0].stage}-{slug}-{items[0].visibility}">{_e(touchpoint.name)}{mark}{mot}</TD></TR>'
+        )
+    return '<TABLE BORDER="0" CELLSPACING="4" CELLPADDING="0">' + "".join(rows) + "</TABLE>"
+
+
+_COMMENT_RE = re.compile(r"<!--.*?-->\s*", re.DOTALL)
+_NODE_TITLE_RE = re.compile(r"<title>[^<]*</title>\n?")
+
+
+_STDERR_LOCK = threading.Lock()
+_FONTCONFIG_NOISE = re.compile(r"^Fontconfig (warning|error):")
+
+
+@contextmanager
+def _filtered_stderr() -> Iterator[None]:
+    """Drop the bundled fontconfig's complaints about newer system config files.
+
+    pygraphviz's wheel ships a fontconfig older than many systems' (pygraphviz#648)
+    and it prints warnings straight to file descriptor 2 whenever it (re)reads
+    the configuration.  They say nothing about the diagram, so a build hides
+    them; anything else Graphviz prints is passed through unchanged.
+    """
+    with _STDERR_LOCK, tempfile.TemporaryFile() as capture:
+        sys.stderr.flush()
+        saved = os.dup(2)
+        os.dup2(capture.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            capture.seek(0)
+            kept = [line for line in capture.read().decode("utf-8", "replace").splitlines(keepends=True)
+                    if not _FONTCONFIG_NOISE.match(line)]
+            if kept:
+                sys.stderr.write("".join(kept))
+
+
+def render_svg(dot: str, title: str, description: str) -> str:
+    """Lay out *dot* and return a standalone SVG document with ``<title>`` and ``<desc>``."""
+    graph = pygraphviz.AGraph(string=dot)
+    with _filtered_stderr():
+        svg = graph.draw(format="svg", prog="dot").decode("utf-8")
+    svg = _COMMENT_RE.sub("", svg)
+    head = f"<title>{html.escape(title)}</title>\n<desc>{html.escape(description)}</desc>"
+    # Graphviz titles every node and edge with its internal name ("S0", "S0->S1"),
+    # which browsers would show as tooltips; links carry real tooltips instead.
+    svg = _NODE_TITLE_RE.sub("", svg.replace("<title>journey</title>", "\0", 1))
+    return svg.replace("\0", head, 1)
+
+
+def inline_svg(svg: str) -> str:
+    """The ``<svg>`` element alone, for embedding in an HTML page."""
+    start = svg.index("<svg")
+    return svg[start:].strip()
+
+
+def cache_key(dot: str) -> str:
+    return hashlib.blake2b(f"{__version__}\n{pygraphviz.__version__}\n{dot}".encode(), digest_size=16).hexdigest()
+
+
+def describe(site: Site, journey: Journey) -> str:
+    """A plain-text summary of the diagram for screen readers and the SVG ``<desc>``."""
+    stages = ", ".join(site.stage(s).title for s in journey.stage_ids)
+    loops = [e for e in journey.flow if e.back or e.kind == "flow"]
+    extra = "; ".join(
+        f"{site.stage(e.source).title} to {site.stage(e.target).title}{': ' + e.label if e.label else ''}" for e in loops
+    )
+    touchpoints = len({i.touchpoint for i in journey.interactions})
+    text = f"Stages {stages}. {touchpoints} touchpoints in three visibility bands."
+    return text + (f" Other transitions: {extra}." if extra else "")

@@ -1,0 +1,116 @@
+"""Markdown for narratives and descriptions: CommonMark, safe by construction.
+
+Raw HTML is off, so content can only produce the markup Markdown itself
+produces; link and image URLs are limited to a small set of schemes, so no
+``javascript:``, ``vbscript:`` or ``data:`` URL survives.  Headings are shifted
+one level down (the page's own ``h1``/``h2`` come first) and get stable ids;
+a heading that names a stage (``## Onboard``) becomes that stage's section.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from mdit_py_plugins.deflist import deflist_plugin
+from mdit_py_plugins.footnote import footnote_plugin
+from mdit_py_plugins.tasklists import tasklists_plugin
+
+from ..model import Stage
+
+_SCHEME_RE = re.compile(r"^([a-z][a-z0-9+.\-]*):", re.IGNORECASE)
+SAFE_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
+
+
+def safe_link(url: str) -> bool:
+    """True for relative URLs, fragments and http(s)/mailto/tel; false for anything else."""
+    cleaned = re.sub(r"[\x00-\x20\x7f]+", "", url)
+    match = _SCHEME_RE.match(cleaned)
+    return match is None or match.group(1).lower() in SAFE_SCHEMES
+
+
+def slugify(text: str) -> str:
+    """ASCII, lower-case, hyphenated: for heading ids and new file names."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+
+
+@dataclass(frozen=True, slots=True)
+class Narrative:
+    """A journey body split at its stage headings."""
+
+    intro: str
+    stages: dict[str, str]
+
+
+class Markdown:
+    """One configured parser for a site (its stage titles decide the anchors)."""
+
+    def __init__(self, stages: Sequence[Stage]) -> None:
+        md = MarkdownIt("commonmark", {"html": False, "typographer": False})
+        md.enable(["table", "strikethrough"])
+        md.use(footnote_plugin).use(deflist_plugin).use(tasklists_plugin)
+        md.validateLink = safe_link  # type: ignore[method-assign]
+        self._md = md
+        self._stage_by_title = {s.title.casefold(): s.id for s in stages}
+
+    def render(self, text: str) -> str:
+        """Render Markdown as an HTML fragment."""
+        if not text.strip():
+            return ""
+        env: dict = {}
+        tokens = self._prepare(self._md.parse(text, env), env)
+        return self._md.renderer.render(tokens, self._md.options, env)
+
+    def narrative(self, text: str, present: Sequence[str]) -> Narrative:
+        """Split a journey body into an intro and one fragment per stage present.
+
+        A heading whose text is the title of a stage in *present* starts that
+        stage's part; the page renders its own heading there, anchored
+        ``stage-<id>``.  Headings naming other stages keep their anchor inline.
+        """
+        if not text.strip():
+            return Narrative("", {})
+        env: dict = {}
+        tokens = self._prepare(self._md.parse(text, env), env, skip=frozenset(present))
+        parts: dict[str | None, list[Token]] = {None: []}
+        current: str | None = None
+        index = 0
+        while index < len(tokens):
+            token = tokens[index]
+            stage = token.meta.get("stage_section") if token.type == "heading_open" else None
+            if stage:
+                current = stage
+                parts.setdefault(stage, [])
+                index += 3  # heading_open, inline, heading_close
+                continue
+            parts[current].append(token)
+            index += 1
+        render = self._md.renderer.render
+        stages = {k: render(v, self._md.options, env) for k, v in parts.items() if k is not None}
+        return Narrative(render(parts[None], self._md.options, env), stages)
+
+    def _prepare(self, tokens: list[Token], env: dict, skip: frozenset[str] = frozenset()) -> list[Token]:
+        used: dict[str, int] = {}
+        for index, token in enumerate(tokens):
+            if token.type not in ("heading_open", "heading_close"):
+                continue
+            level = min(int(token.tag[1]) + 1, 6)
+            token.tag = f"h{level}"
+            if token.type == "heading_close":
+                continue
+            inline = tokens[index + 1]
+            title = "".join(c.content for c in inline.children or () if c.type in ("text", "code_inline")).strip()
+            stage = self._stage_by_title.get(title.casefold())
+            if stage is not None and stage in skip:
+                token.meta["stage_section"] = stage
+                continue
+            base = f"stage-{stage}" if stage else f"section-{slugify(title) or 'heading'}"
+            count = used.get(base, 0)
+            used[base] = count + 1
+            token.attrSet("id", base if count == 0 else f"{base}-{count + 1}")
+        return tokens

@@ -1,0 +1,162 @@
+"""HTML pages: one Jinja environment per build, one function per page type.
+
+The site's ``templates/`` folder is searched before the theme's, so a site
+overrides any theme file by giving one of the same name.  Autoescaping is on
+for every template and content only ever reaches templates as data, so text
+such as ``{{ 7 * 7 }}`` or ``<script>`` in a journey is shown, never run.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
+
+from .. import __version__
+from ..config import SiteConfig, theme_dir
+from ..model import Journey, Persona, Site, Touchpoint
+from .charts import experience_curve, experience_series
+from .diagram import EMOTION_MARK, EMOTION_WORD
+from .markdown import Markdown
+from .views import Links, card_filters, feeling, journey_map, persona_journeys
+
+Page = tuple[str, str]
+
+
+def template_dirs(config: SiteConfig) -> list[Path]:
+    """Where templates come from, in priority order: the site's, then the theme's."""
+    dirs = []
+    own = config.root / "templates"
+    if own.is_dir():
+        dirs.append(own)
+    dirs.append(theme_dir(config) / "templates")
+    return dirs
+
+
+class Pages:
+    """Renders every page type of one site."""
+
+    def __init__(self, site: Site, extra_head: str = "") -> None:
+        self.site = site
+        self.markdown = Markdown(site.stages)
+        self.env = Environment(
+            loader=ChoiceLoader([FileSystemLoader(str(d)) for d in template_dirs(site.config)]),
+            autoescape=True,
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+        self.env.globals.update(
+            site=site,
+            config=site.config,
+            stages=site.stages,
+            stage_titles={s.id: s.title for s in site.stages},
+            generator=f"journeydocs {__version__}",
+            emotion_marks=EMOTION_MARK,
+            emotion_words=EMOTION_WORD,
+            feeling=feeling,
+            extra_head=Markup(extra_head),
+        )
+        self.env.filters["markdown"] = lambda text: Markup(self.markdown.render(text or ""))
+        self.env.filters["tojson_attr"] = lambda value: json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+    def _render(self, template: str, path: str, base: str | None = None, **context: object) -> Page:
+        links = Links(path, base)
+        html = self.env.get_template(template).render(links=links, page_path=path, **context)
+        return path, html
+
+    # -- pages -------------------------------------------------------------
+    def index(self) -> Page:
+        site = self.site
+        cards = [(j, card_filters(site, j)) for j in site.journeys.values()]
+        tags = sorted({t for j in site.journeys.values() for t in j.tags}, key=str.casefold)
+        return self._render("index.html", "index.html", cards=cards, tags=tags)
+
+    def journey(self, journey: Journey, svg: str) -> Page:
+        site = self.site
+        narrative = self.markdown.narrative(journey.body, journey.stage_ids)
+        series = experience_series(site, journey)
+        titles = [site.stage(s).title for s in journey.stage_ids]
+        curve = experience_curve(titles, series, f"Experience curve of {journey.title}")
+        return self._render(
+            "journey.html",
+            f"journeys/{journey.slug}/index.html",
+            journey=journey,
+            diagram=Markup(svg),
+            journey_map=journey_map(site, journey),
+            curve=Markup(curve),
+            series=series,
+            narrative=narrative,
+            stage_narratives={s.stage: Markup(self.markdown.render(s.narrative)) for s in journey.stages},
+            intro=Markup(narrative.intro),
+            stage_bodies={k: Markup(v) for k, v in narrative.stages.items()},
+            related=[site.journeys[s] for s in site.related.get(journey.slug, ())],
+        )
+
+    def personas(self) -> Page:
+        return self._render("personas.html", "personas/index.html", personas=list(self.site.personas.values()))
+
+    def persona(self, persona: Persona) -> Page:
+        return self._render(
+            "persona.html",
+            f"personas/{persona.slug}/index.html",
+            persona=persona,
+            travels=persona_journeys(self.site, persona.slug),
+        )
+
+    def touchpoints(self) -> Page:
+        return self._render("touchpoints.html", "touchpoints/index.html", touchpoints=list(self.site.touchpoints.values()))
+
+    def touchpoint(self, touchpoint: Touchpoint) -> Page:
+        uses = self.site.touchpoint_uses[touchpoint.slug]
+        return self._render(
+            "touchpoint.html",
+            f"touchpoints/{touchpoint.slug}/index.html",
+            touchpoint=touchpoint,
+            uses=uses,
+            journey_count=len({u.journey for u in uses}),
+        )
+
+    def stages_index(self) -> Page:
+        return self._render("stages.html", "stages/index.html")
+
+    def stage(self, stage_id: str) -> Page:
+        site = self.site
+        stage = site.stage(stage_id)
+        journeys = [j for j in site.journeys.values() if stage_id in j.stage_ids]
+        return self._render(
+            "stage.html",
+            f"stages/{stage_id}/index.html",
+            stage=stage,
+            interactions=site.stage_interactions[stage_id],
+            indicators=site.stage_indicators[stage_id],
+            journeys=journeys,
+        )
+
+    def not_found(self) -> Page:
+        """Hosts serve 404.html at any depth, so its links start from the site's root path.
+
+        Without a base_url the page links relatively, which works at the top level
+        and when the site is opened from disk.
+        """
+        base_url = self.site.config.base_url
+        return self._render("404.html", "404.html", base=urlsplit(base_url).path if base_url else None)
+
+    def shared(self) -> Iterator[Page]:
+        """Every page that is not a journey page."""
+        yield self.index()
+        yield self.personas()
+        for persona in self.site.personas.values():
+            yield self.persona(persona)
+        yield self.touchpoints()
+        for touchpoint in self.site.touchpoints.values():
+            yield self.touchpoint(touchpoint)
+        yield self.stages_index()
+        for stage in self.site.stages:
+            yield self.stage(stage.id)
+        yield self.not_found()

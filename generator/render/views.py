@@ -1,0 +1,186 @@
+"""View models: what each page shows, computed from the model before templating.
+
+Templates stay declarative (loops and escaping only); anything that needs a
+rule, such as which lane an interaction belongs to or how emotions average,
+lives here where it can be tested without HTML.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from ..model import Indicator, Interaction, Journey, Site
+from .diagram import EMOTION_MARK, EMOTION_WORD
+
+
+class Links:
+    """Relative URLs from one page, so the site works from file://, / and any subpath.
+
+    Every link names ``index.html`` explicitly: browsers do not resolve a
+    directory to its index file when a site is opened from disk.
+    """
+
+    def __init__(self, page: str, base: str | None = None) -> None:
+        self.page = page
+        self.base = base
+        self._folder = page.split("/")[:-1]
+        self.root = "../" * len(self._folder)
+
+    def to(self, path: str, anchor: str | None = None) -> str:
+        if self.base is not None:  # pages served at any depth (404) link from the site's root path
+            return f"{self.base}{path}#{anchor}" if anchor else f"{self.base}{path}"
+        parts = path.split("/")
+        common = 0
+        for mine, theirs in zip(self._folder, parts[:-1]):
+            if mine != theirs:
+                break
+            common += 1
+        url = "../" * (len(self._folder) - common) + "/".join(parts[common:])
+        return f"{url}#{anchor}" if anchor else url
+
+    def home(self) -> str:
+        return self.to("index.html")
+
+    def journey(self, slug: str, anchor: str | None = None) -> str:
+        return self.to(f"journeys/{slug}/index.html", anchor)
+
+    def persona(self, slug: str) -> str:
+        return self.to(f"personas/{slug}/index.html")
+
+    def touchpoint(self, slug: str) -> str:
+        return self.to(f"touchpoints/{slug}/index.html")
+
+    def stage(self, stage_id: str) -> str:
+        return self.to(f"stages/{stage_id}/index.html")
+
+    def interaction(self, interaction: Interaction) -> str:
+        return self.journey(interaction.journey, interaction.anchor)
+
+    def static(self, name: str) -> str:
+        return self.to(f"static/{name}")
+
+
+@dataclass(frozen=True, slots=True)
+class Feeling:
+    """An emotion shown as number, mark and word (never colour alone)."""
+
+    value: float | None
+
+    @property
+    def level(self) -> int | None:
+        return None if self.value is None else _round(self.value)
+
+    @property
+    def mark(self) -> str:
+        return "" if self.level is None else EMOTION_MARK[self.level]
+
+    @property
+    def word(self) -> str:
+        return "not recorded" if self.level is None else EMOTION_WORD[self.level]
+
+    @property
+    def number(self) -> str:
+        if self.value is None:
+            return "–"
+        text = f"{self.value:+.1f}" if not float(self.value).is_integer() else f"{int(self.value):+d}"
+        return "0" if text in ("+0", "+0.0", "-0.0") else text.replace("-", "−")
+
+    @property
+    def css(self) -> str:
+        return "e-none" if self.level is None else f"e{self.level + 2}"
+
+
+def _round(value: float) -> int:
+    return int(value + 0.5) if value >= 0 else -int(-value + 0.5)
+
+
+def feeling(values: Sequence[int | None]) -> Feeling:
+    known = [v for v in values if v is not None]
+    return Feeling(round(sum(known) / len(known), 2) if known else None)
+
+
+@dataclass(frozen=True, slots=True)
+class Lane:
+    key: str
+    title: str
+    cells: tuple[tuple[Interaction, ...], ...]
+    persona: str | None = None
+    line_after: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class JourneyMap:
+    """The journey map grid: stages as columns, lanes as rows."""
+
+    stages: tuple[str, ...]
+    goals: tuple[str, ...]
+    actions: tuple[Lane, ...]
+    touchpoints: tuple[tuple[str, ...], ...]
+    bands: tuple[Lane, ...]
+    emotions: tuple[Feeling, ...]
+    pains: tuple[tuple[Interaction, ...], ...]
+    opportunities: tuple[tuple[Interaction, ...], ...]
+    moments: tuple[tuple[Interaction, ...], ...]
+    indicators: tuple[tuple[Indicator, ...], ...]
+
+
+def journey_map(site: Site, journey: Journey) -> JourneyMap:
+    stages = journey.stages
+    lanes: list[Lane] = []
+    for persona in journey.personas:
+        cells = tuple(tuple(i for i in s.interactions if i.persona == persona) for s in stages)
+        lanes.append(Lane(f"persona-{persona}", site.personas[persona].name, cells, persona))
+    unnamed = tuple(tuple(i for i in s.interactions if i.persona is None) for s in stages)
+    if any(unnamed):
+        lanes.append(Lane("persona-none", "No persona named", unnamed))
+    band_titles = (
+        ("consumer", "Consumer only", "Provider's line of visibility"),
+        ("shared", "Band of visibility (shared)", "Consumer's line of visibility"),
+        ("provider", "Provider only", None),
+    )
+    bands = tuple(
+        Lane(key, title, tuple(tuple(i for i in s.interactions if i.visibility == key) for s in stages), None, line)
+        for key, title, line in band_titles
+    )
+    return JourneyMap(
+        stages=tuple(s.stage for s in stages),
+        goals=tuple(s.goal for s in stages),
+        actions=tuple(lanes),
+        touchpoints=tuple(tuple(dict.fromkeys(i.touchpoint for i in s.interactions)) for s in stages),
+        bands=bands,
+        emotions=tuple(feeling([i.emotion for i in s.interactions]) for s in stages),
+        pains=tuple(tuple(i for i in s.interactions if i.pain) for s in stages),
+        opportunities=tuple(tuple(i for i in s.interactions if i.opportunity) for s in stages),
+        moments=tuple(tuple(i for i in s.interactions if i.moment_of_truth) for s in stages),
+        indicators=tuple(tuple(ind for ind in journey.indicators if ind.stage == s.stage) for s in stages),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class PersonaJourney:
+    journey: Journey
+    interactions: tuple[Interaction, ...]
+    by_stage: tuple[tuple[str, Feeling, int], ...] = field(default=())
+
+
+def persona_journeys(site: Site, slug: str) -> tuple[PersonaJourney, ...]:
+    result = []
+    for journey_slug in site.persona_journeys.get(slug, ()):
+        journey = site.journeys[journey_slug]
+        mine = tuple(i for i in journey.interactions if i.persona == slug)
+        by_stage = tuple(
+            (s.stage, feeling([i.emotion for i in s.interactions if i.persona == slug]), sum(1 for i in s.interactions if i.persona == slug))
+            for s in journey.stages
+        )
+        result.append(PersonaJourney(journey, mine, by_stage))
+    return tuple(result)
+
+
+def card_filters(site: Site, journey: Journey) -> dict[str, list[str]]:
+    """What the catalogue's filters match a journey on."""
+    return {
+        "persona": list(journey.personas),
+        "stage": list(journey.stage_ids),
+        "tag": list(journey.tags),
+    }

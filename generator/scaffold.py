@@ -1,0 +1,136 @@
+"""``journeys new``: a valid, commented starting file for each document kind.
+
+A new file must pass ``journeys check`` as written, so authors start from
+something that works and replace the placeholders; every placeholder refers
+only to stages, personas and touchpoints that exist in the site.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .config import SiteConfig
+from .diagnostics import UsageError
+from .render.markdown import slugify
+
+FOLDERS = {"journey": "journeys", "persona": "personas", "touchpoint": "touchpoints"}
+
+
+def _yaml_text(value: str) -> str:
+    """A double-quoted YAML scalar: safe for any display name."""
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'
+
+
+def _existing(config: SiteConfig, folder: str) -> list[str]:
+    base = config.root / "content" / folder
+    if not base.is_dir():
+        return []
+    return sorted(p.stem for p in base.rglob("*") if p.suffix in (".md", ".yaml", ".yml") and not p.name.startswith("."))
+
+
+def new_document(config: SiteConfig, kind: str, name: str) -> Path:
+    """Write a new document of *kind* called *name*; refuse to overwrite anything."""
+    name = " ".join(name.split())
+    slug = slugify(name)
+    if not slug:
+        raise UsageError(f"cannot make a file name from {name!r}: use letters or digits")
+    folder = config.root / "content" / FOLDERS[kind]
+    for suffix in (".md", ".yaml", ".yml"):
+        existing = folder / f"{slug}{suffix}"
+        if existing.exists():
+            raise UsageError(f"{existing.relative_to(config.root).as_posix()} already exists; not overwriting it")
+    if kind == "persona":
+        text = _persona(name)
+    elif kind == "touchpoint":
+        text = _touchpoint(name)
+    else:
+        text = _journey(config, name)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{slug}.md"
+    with open(path, "x", encoding="utf-8") as handle:  # "x": never overwrite, even in a race
+        handle.write(text)
+    return path
+
+
+def _persona(name: str) -> str:
+    return f"""---
+# A persona: an archetype whose eyes a journey is followed through.
+name: {_yaml_text(name)}
+# customer, user, sponsor (consumer side), provider or partner (supply side).
+# customer and sponsor feed customer experience (CX); user feeds user experience (UX).
+role: user
+summary: One line that says who this is.
+goals:
+  - What they want to achieve
+pains:
+  - What gets in their way
+---
+Describe {name}: their context, what they care about and how they judge the service.
+"""
+
+
+def _touchpoint(name: str) -> str:
+    return f"""---
+# A touchpoint: a place where consumer and provider meet. Many journeys share it.
+name: {_yaml_text(name)}
+channel: web        # e.g. web, phone, email, chat, in-person, api, document
+owner: Owning team
+summary: One line that says what happens here.
+---
+Describe {name}: who runs it, when it is open, what it offers.
+"""
+
+
+def _journey(config: SiteConfig, name: str) -> str:
+    personas = _existing(config, "personas")
+    touchpoints = _existing(config, "touchpoints")
+    first, last = config.stages[0], config.stages[-1]
+    persona = personas[0] if personas else None
+    touchpoint = touchpoints[0] if touchpoints else None
+    persona_line = f"personas: [{persona}]" if persona else "personas: [] # add persona slugs from content/personas/"
+    lines = [
+        "---",
+        "# A customer journey. Field reference: README.md, \"Writing a journey\".",
+        f"title: {_yaml_text(name)}",
+        "summary: One line shown on the catalogue card.",
+        persona_line,
+        "consumer: Who consumes the service",
+        "provider: Who provides it",
+        "relationship: cooperative   # basic, cooperative or partnership",
+        "agreement: agreement        # obligation, agreement, promise or social",
+        "owner: Journey owner",
+        "tags: []",
+        "draft: true                 # remove when ready to publish",
+        f"# Stage ids: {', '.join(s.id for s in config.stages)}",
+        "stages:",
+        f"  {first.id}:",
+        "    goal: What the consumer wants from this stage.",
+    ]
+    if touchpoint:
+        lines += [
+            "    interactions:",
+            f"      - touchpoint: {touchpoint}",
+            "        action: What happens at this touchpoint",
+            "        visibility: shared    # consumer, shared or provider",
+            "        emotion: 0            # -2 (very bad) to 2 (very good)",
+        ]
+    if last.id != first.id:
+        lines += [f"  {last.id}:", "    goal: How value is captured and judged."]
+    lines += [
+        "# flow:                     # extra transitions: loops, returns, skips",
+        f'#   - "{last.id} -> {first.id}: next cycle"',
+        "indicators:",
+        "  - name: What you measure",
+        "    kind: kpi                # xla, sla, ola or kpi",
+        f"    stage: {last.id}",
+        '    target: "to agree"',
+        "---",
+        f"Introduce {name}: who travels it and why it matters.",
+        "",
+        f"## {first.title}",
+        "",
+        "What happens at this stage.",
+        "",
+    ]
+    return "\n".join(lines)

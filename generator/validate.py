@@ -1,0 +1,250 @@
+"""Every content problem of a run, each at ``path:line:col``.
+
+Two passes: the JSON Schema of each document kind (the same schemas that the
+site publishes for editors), then the references between documents, which no
+per-file schema can see.  A compiled validator answers the common case (a
+valid document) quickly; ``jsonschema`` runs only on documents that fail, to
+list each problem with the path that locates it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from functools import cache
+from importlib import resources
+
+import fastjsonschema
+import jsonschema
+
+from .config import SLUG_RE, SLUG_RULE, SiteConfig
+from .diagnostics import Report, did_you_mean, one_of
+from .load import Document
+
+FLOW_RE = re.compile(r"^\s*([a-z0-9-]+)\s*->\s*([a-z0-9-]+)\s*(?::\s*(.*?))?\s*$")
+_KIND_NAMES = {"journey": "journeys", "persona": "personas", "touchpoint": "touchpoints"}
+
+
+@cache
+def schema(kind: str) -> dict:
+    """The JSON Schema of a document kind, as shipped in the package."""
+    text = resources.files("generator").joinpath(f"schemas/{kind}.schema.json").read_text("utf-8")
+    return json.loads(text)
+
+
+@cache
+def _fast(kind: str):  # type: ignore[no-untyped-def]
+    return fastjsonschema.compile(schema(kind))
+
+
+@cache
+def _full(kind: str) -> jsonschema.protocols.Validator:
+    return jsonschema.Draft202012Validator(schema(kind))
+
+
+def validate(config: SiteConfig, documents: Iterable[Document], report: Report) -> None:
+    """Report every problem in *documents*: slugs, schema, then cross-references."""
+    docs = list(documents)
+    _check_slugs(docs, report)
+    for doc in docs:
+        check_schema(doc, report)
+    slugs = {kind: {d.slug for d in docs if d.kind == kind} for kind in _KIND_NAMES}
+    stage_ids = [s.id for s in config.stages]
+    for doc in docs:
+        if doc.kind == "journey":
+            _check_journey(doc, slugs, stage_ids, report)
+
+
+def _check_slugs(docs: list[Document], report: Report) -> None:
+    seen: dict[tuple[str, str], Document] = {}
+    for doc in docs:
+        if not SLUG_RE.match(doc.slug):
+            suggestion = re.sub(r"[^a-z0-9]+", "-", doc.slug.lower()).strip("-") or "my-file"
+            report.error(
+                doc.rel, 1, 1, f"file name '{doc.slug}' is not a valid slug: use {SLUG_RULE} (e.g. '{suggestion}')"
+            )
+        key = (doc.kind, doc.slug.lower())
+        if key in seen:
+            other = seen[key]
+            how = "differs only by case from" if other.slug != doc.slug else "is also used by"
+            report.error(
+                doc.rel, 1, 1, f"slug '{doc.slug}' {how} {other.rel}; each {doc.kind} needs its own slug"
+            )
+        else:
+            seen[key] = doc
+
+
+def check_schema(doc: Document, report: Report) -> None:
+    """Check one document against its kind's schema; unknown fields are warnings."""
+    if not doc.is_yaml and "body" in doc.data:
+        line, col = doc.positions.key(("body",))
+        report.warning(doc.rel, line, col, "unknown field 'body': in a Markdown file the text after the front matter is the body")
+    try:
+        _fast(doc.kind)(doc.data)
+        return
+    except fastjsonschema.JsonSchemaException:
+        pass
+    for error in _full(doc.kind).iter_errors(doc.data):
+        _report_schema_error(doc, error, report)
+
+
+def _report_schema_error(doc: Document, error: jsonschema.ValidationError, report: Report) -> None:
+    path = tuple(error.absolute_path)
+    where = _dotted(path)
+    name = f"'{where}'" if where else "the document"
+    validator, expected, value = error.validator, error.validator_value, error.instance
+    line, col = doc.positions.value(path)
+    if validator == "additionalProperties":
+        allowed = list(error.schema.get("properties", {}))
+        for key in sorted(set(value) - set(allowed)):
+            kline, kcol = doc.positions.key(path + (key,))
+            parent = f" in '{where}'" if where else ""
+            hint = did_you_mean(key, allowed) or f" (known fields: {', '.join(allowed)})"
+            report.warning(doc.rel, kline, kcol, f"unknown field '{key}'{parent}{hint}")
+        return
+    if validator == "required":
+        missing = [k for k in expected if k not in value]
+        for key in missing:
+            report.error(doc.rel, line, col, f"{name} is missing the required field '{key}'")
+        return
+    if validator == "type":
+        wanted = expected if isinstance(expected, list) else [expected]
+        words = " or ".join(_TYPE_WORDS.get(t, t) for t in wanted)
+        hint = " (quote it to keep it as text)" if "string" in wanted and isinstance(value, (int, float, bool)) else ""
+        report.error(doc.rel, line, col, f"{name} must be {words}, not {_describe(value)}{hint}")
+        return
+    if validator == "enum":
+        hint = did_you_mean(value, [str(e) for e in expected])
+        report.error(doc.rel, line, col, f"{name} must be one of {one_of([str(e) for e in expected])}; got {_show(value)}{hint}")
+        return
+    if validator in ("minimum", "maximum"):
+        low = error.schema.get("minimum")
+        high = error.schema.get("maximum")
+        report.error(doc.rel, line, col, f"{name} must be a whole number from {low} to {high}; got {_show(value)}")
+        return
+    if validator == "pattern":
+        if len(path) >= 2 and path[-2] == "flow":
+            message = f"{name} must read \"from -> to\" or \"from -> to: label\" with stage ids; got {_show(value)}"
+        else:
+            message = f"{name} must be a slug made of {SLUG_RULE}; got {_show(value)}"
+        report.error(doc.rel, line, col, message)
+        return
+    if validator == "uniqueItems":
+        dupes = sorted({json.dumps(v) for v in value if value.count(v) > 1})
+        report.error(doc.rel, line, col, f"{name} lists {', '.join(dupes)} more than once")
+        return
+    if validator in ("minItems", "minProperties", "minLength"):
+        report.error(doc.rel, line, col, f"{name} must not be empty")
+        return
+    report.error(doc.rel, line, col, f"{name}: {error.message}")  # pragma: no cover - schema uses the above
+
+
+_TYPE_WORDS = {
+    "string": "text",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+    "array": "a list",
+    "object": "a mapping of fields",
+    "null": "empty",
+}
+
+
+def _describe(value: object) -> str:
+    if value is None:
+        return "empty"
+    if isinstance(value, bool):
+        return f"{str(value).lower()} (true/false)"
+    if isinstance(value, (int, float)):
+        return f"the number {value}"
+    if isinstance(value, str):
+        return f"the text {_show(value)}"
+    if isinstance(value, list):
+        return "a list"
+    return "a mapping"
+
+
+def _show(value: object) -> str:
+    text = value if isinstance(value, str) else json.dumps(value)
+    return repr(text[:60] + "…" if len(text) > 60 else text)
+
+
+def _dotted(path: tuple) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _check_journey(doc: Document, slugs: Mapping[str, set[str]], stage_ids: list[str], report: Report) -> None:
+    data, pos = doc.data, doc.positions
+
+    def ref_error(path: tuple, message: str, choices: Iterable[str], value: object) -> None:
+        line, col = pos.value(path)
+        report.error(doc.rel, line, col, message + did_you_mean(value, choices))
+
+    personas = [p for p in data.get("personas") or [] if isinstance(p, str)] if isinstance(data.get("personas"), list) else []
+    for i, persona in enumerate(personas):
+        if persona not in slugs["persona"]:
+            ref_error(("personas", i), f"unknown persona '{persona}' (no content/personas/{persona}.md)", slugs["persona"], persona)
+
+    stages = data.get("stages") if isinstance(data.get("stages"), dict) else {}
+    for stage_id, entry in stages.items():
+        if stage_id not in stage_ids:
+            line, col = pos.key(("stages", stage_id))
+            report.error(
+                doc.rel, line, col,
+                f"unknown stage '{stage_id}'; the stage model has {one_of(stage_ids)}" + did_you_mean(stage_id, stage_ids),
+            )
+        interactions = entry.get("interactions") if isinstance(entry, dict) else None
+        if not isinstance(interactions, list):
+            continue
+        for i, item in enumerate(interactions):
+            if not isinstance(item, dict):
+                continue
+            base = ("stages", stage_id, "interactions", i)
+            touchpoint = item.get("touchpoint")
+            if isinstance(touchpoint, str) and touchpoint not in slugs["touchpoint"]:
+                ref_error(base + ("touchpoint",), f"unknown touchpoint '{touchpoint}' (no content/touchpoints/{touchpoint}.md)", slugs["touchpoint"], touchpoint)
+            persona = item.get("persona")
+            if isinstance(persona, str) and personas and persona not in personas:
+                known = persona in slugs["persona"]
+                message = (
+                    f"persona '{persona}' is not one of this journey's personas ({', '.join(personas)}); add it to 'personas'"
+                    if known
+                    else f"unknown persona '{persona}'; this journey's personas are {', '.join(personas)}"
+                )
+                ref_error(base + ("persona",), message, personas, persona)
+
+    for i, flow in enumerate(data.get("flow") or [] if isinstance(data.get("flow"), list) else []):
+        match = FLOW_RE.match(flow) if isinstance(flow, str) else None
+        if not match:
+            continue  # the schema already said the syntax is wrong
+        for end in (match.group(1), match.group(2)):
+            if end not in stages:
+                if end in stage_ids:
+                    message = f"flow goes to or from '{end}', which is not one of this journey's stages"
+                else:
+                    message = f"flow names unknown stage '{end}'"
+                ref_error(("flow", i), message, list(stages), end)
+
+    indicators = data.get("indicators") if isinstance(data.get("indicators"), list) else []
+    for i, indicator in enumerate(indicators):
+        stage = indicator.get("stage") if isinstance(indicator, dict) else None
+        if isinstance(stage, str) and stage not in stages:
+            message = (
+                f"indicator stage '{stage}' is not one of this journey's stages; add a '{stage}' entry under 'stages'"
+                if stage in stage_ids
+                else f"indicator names unknown stage '{stage}'"
+            )
+            ref_error(("indicators", i, "stage"), message, list(stages) or stage_ids, stage)
+
+    related = data.get("related") if isinstance(data.get("related"), list) else []
+    for i, other in enumerate(related):
+        if not isinstance(other, str):
+            continue
+        if other == doc.slug:
+            ref_error(("related", i), "a journey cannot be related to itself", (), other)
+        elif other not in slugs["journey"]:
+            ref_error(("related", i), f"unknown journey '{other}' in related", slugs["journey"] - {doc.slug}, other)

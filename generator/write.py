@@ -1,0 +1,125 @@
+"""The only module that writes the published output.
+
+A build renders into a fresh directory beside the target and swaps it in only
+when everything succeeded, so a failed or interrupted build leaves the previous
+site exactly as it was and readers never see half a catalogue.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path, PurePosixPath
+
+from .diagnostics import OutputError
+
+TEMP_PREFIX = ".journeydocs-tmp-"
+OLD_PREFIX = ".journeydocs-old-"
+
+
+def check_output_dir(output: Path, site_root: Path) -> Path:
+    """Resolve *output* and refuse places where a swap would destroy something precious."""
+    target = output.expanduser().resolve()
+    root = site_root.resolve()
+    home = Path.home().resolve()
+    content = (root / "content").resolve()
+    reasons = {
+        Path(target.anchor): "the file system root",
+        home: "your home directory",
+        root: "the site's own folder",
+    }
+    if target in reasons:
+        raise OutputError(f"refusing to build into {target}: it is {reasons[target]}; choose a folder such as 'public'")
+    if target == content or _inside(content, target):
+        raise OutputError(f"refusing to build into {target}: it contains the site's content folder")
+    if _inside(target, content):
+        raise OutputError(f"refusing to build into {target}: it is inside the content folder")
+    for folder in ("templates", "themes"):
+        guarded = (root / folder).resolve()
+        if target == guarded or _inside(guarded, target) or _inside(target, guarded):
+            raise OutputError(f"refusing to build into {target}: it overlaps the site's {folder}/ folder")
+    if target.exists() and not target.is_dir():
+        raise OutputError(f"refusing to build into {target}: it is a file, not a folder")
+    if target.is_dir() and (target / "site.toml").exists():
+        raise OutputError(f"refusing to build into {target}: it holds a site.toml, so it looks like a site, not output")
+    return target
+
+
+def _inside(child: Path, parent: Path) -> bool:
+    return child != parent and parent in child.parents
+
+
+class Output:
+    """A staging directory that becomes the output on :meth:`commit`.
+
+    It refuses to write one path twice (two pages claiming the same URL is a
+    bug worth failing on) and any path that would escape the directory.
+    """
+
+    def __init__(self, target: Path) -> None:
+        self.target = target
+        target.parent.mkdir(parents=True, exist_ok=True)
+        self.staging = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX + target.name + "-", dir=target.parent))
+        self.written: set[str] = set()
+        self.bytes = 0
+
+    def write(self, rel: str, data: bytes | str) -> None:
+        path = PurePosixPath(rel)
+        if path.is_absolute() or ".." in path.parts or not path.parts:
+            raise OutputError(f"internal error: output path {rel!r} escapes the output folder")
+        if rel in self.written:
+            raise OutputError(f"internal error: two outputs claim {rel}")
+        self.written.add(rel)
+        full = self.staging / path
+        full.parent.mkdir(parents=True, exist_ok=True)
+        payload = data.encode("utf-8") if isinstance(data, str) else data
+        full.write_bytes(payload)
+        self.bytes += len(payload)
+
+    def adopt(self, rel: str, source: Path) -> None:
+        """Copy a file (theme asset) into the output under *rel*."""
+        self.write(rel, source.read_bytes())
+
+    def adopt_tree(self, rel: str, tree: Path) -> None:
+        """Account for a folder another tool produced inside the staging directory."""
+        for path in sorted(tree.rglob("*")):
+            if path.is_file():
+                self.written.add(f"{rel}/{path.relative_to(tree).as_posix()}")
+
+    def commit(self) -> None:
+        """Swap the staging directory in place of the target; the old output is removed."""
+        os.chmod(self.staging, 0o755)  # mkdtemp creates it private; published sites are world-readable
+        old: Path | None = None
+        if self.target.exists():
+            old = Path(tempfile.mkdtemp(prefix=OLD_PREFIX + self.target.name + "-", dir=self.target.parent))
+            os.rmdir(old)
+            os.rename(self.target, old)
+        try:
+            os.rename(self.staging, self.target)
+        except OSError:
+            if old is not None:
+                os.rename(old, self.target)
+            raise
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+
+    def discard(self) -> None:
+        shutil.rmtree(self.staging, ignore_errors=True)
+
+    def __enter__(self) -> Output:
+        return self
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if exc_type is not None or self.staging.exists():
+            self.discard()
+
+
+def clean_leftovers(target: Path) -> None:
+    """Remove staging folders that a killed build (SIGKILL, power loss) left beside *target*."""
+    parent = target.parent
+    if not parent.is_dir():
+        return
+    for prefix in (TEMP_PREFIX, OLD_PREFIX):
+        for path in parent.glob(f"{prefix}{target.name}-*"):
+            shutil.rmtree(path, ignore_errors=True)

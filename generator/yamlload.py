@@ -1,0 +1,220 @@
+"""YAML text to plain data, with the position of every key and value.
+
+PyYAML's constructors silently keep the last of two duplicate keys, build
+arbitrary objects from ``!!python`` tags (even ``SafeLoader`` accepts some
+exotic ones) and expand aliases without limit.  So we let libyaml only *compose*
+the node graph (fast, in C) and build the data ourselves: core tags only, one
+value per key, a bound on depth and on expanded size, and a position for every
+path so that later phases can point at ``path:line:col``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+try:  # the C parser is ~10x faster; the pure-Python one behaves the same
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+MAX_DEPTH = 50
+MAX_VALUES = 100_000
+
+Path = tuple[str | int, ...]
+_T = "tag:yaml.org,2002:"
+
+
+class YamlProblem(Exception):
+    """A problem with a position (0-based line/column relative to the YAML text)."""
+
+    def __init__(self, message: str, line: int, col: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.col = col
+
+
+@dataclass(slots=True)
+class Positions:
+    """1-based (line, column) of each value and each mapping key, by data path."""
+
+    values: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    keys: dict[Path, tuple[int, int]] = field(default_factory=dict)
+
+    def value(self, path: Path) -> tuple[int, int]:
+        """Where the value at *path* is, or its nearest located ancestor."""
+        while path not in self.values and path:
+            path = path[:-1]
+        return self.values.get(path, (1, 1))
+
+    def key(self, path: Path) -> tuple[int, int]:
+        """Where the key of *path* is written; list items fall back to the value."""
+        if path in self.keys:
+            return self.keys[path]
+        return self.value(path)
+
+
+@dataclass(slots=True)
+class Parsed:
+    data: object
+    positions: Positions
+    problems: list[YamlProblem]
+
+
+def parse(text: str, line_offset: int = 0) -> Parsed:
+    """Parse one YAML document; *line_offset* is added to reported lines (front matter).
+
+    Syntax errors raise :class:`YamlProblem`; content problems that still leave
+    usable data (duplicate keys) are returned in ``problems`` so that one run
+    reports them all.
+    """
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        parts = [p for p in (exc.context, exc.problem) if p]
+        message = "; ".join(parts) or "invalid YAML"
+        line, col = (mark.line, mark.column) if mark else (0, 0)
+        raise YamlProblem(f"YAML syntax error: {message}", line + line_offset, col) from None
+    except yaml.YAMLError as exc:  # reader errors such as control characters
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "mark", None)
+        line, col = (mark.line, mark.column) if mark else (0, 0)
+        raise YamlProblem(f"YAML error: {exc}", line + line_offset, col) from None
+    builder = _Builder(line_offset)
+    if node is None:
+        return Parsed(None, builder.positions, [])
+    data = builder.build(node, (), 0, frozenset())
+    return Parsed(data, builder.positions, builder.problems)
+
+
+class _Builder:
+    def __init__(self, line_offset: int) -> None:
+        self.offset = line_offset
+        self.positions = Positions()
+        self.problems: list[YamlProblem] = []
+        self.count = 0
+
+    def _pos(self, node: Node) -> tuple[int, int]:
+        return node.start_mark.line + self.offset + 1, node.start_mark.column + 1
+
+    def _fail(self, message: str, node: Node) -> YamlProblem:
+        return YamlProblem(message, node.start_mark.line + self.offset, node.start_mark.column)
+
+    def build(self, node: Node, path: Path, depth: int, active: frozenset[int]) -> object:
+        self.count += 1
+        if self.count > MAX_VALUES:
+            raise self._fail(
+                f"the document expands to more than {MAX_VALUES:,} values "
+                "(an alias expansion bomb?); refusing to load it",
+                node,
+            )
+        if depth > MAX_DEPTH:
+            raise self._fail(f"nested more than {MAX_DEPTH} levels deep", node)
+        self.positions.values[path] = self._pos(node)
+        if isinstance(node, ScalarNode):
+            return self._scalar(node)
+        if id(node) in active:
+            raise self._fail("a recursive alias refers to itself", node)
+        inner = active | {id(node)}
+        if isinstance(node, SequenceNode):
+            if node.tag != _T + "seq":
+                raise self._fail(f"unsupported YAML tag '{node.tag}'", node)
+            return [self.build(item, path + (i,), depth + 1, inner) for i, item in enumerate(node.value)]
+        if isinstance(node, MappingNode):
+            if node.tag != _T + "map":
+                raise self._fail(f"unsupported YAML tag '{node.tag}'", node)
+            return self._mapping(node, path, depth, inner)
+        raise self._fail("unsupported YAML node", node)  # pragma: no cover
+
+    def _mapping(self, node: MappingNode, path: Path, depth: int, active: frozenset[int]) -> dict:
+        result: dict[str, object] = {}
+        first_seen: dict[str, int] = {}
+        merges: list[tuple[Node, Node]] = []
+        for key_node, value_node in node.value:
+            if key_node.tag == _T + "merge":
+                merges.append((key_node, value_node))
+                continue
+            if not isinstance(key_node, ScalarNode) or key_node.tag != _T + "str":
+                shown = key_node.value if isinstance(key_node, ScalarNode) else "a list or mapping"
+                raise self._fail(f"keys must be text, not {shown!s:.40} (quote the key)", key_node)
+            key = key_node.value
+            line, col = self._pos(key_node)
+            if key in first_seen:
+                self.problems.append(
+                    YamlProblem(
+                        f"duplicate key '{key}' (first at line {first_seen[key]}); "
+                        "YAML would silently keep only the last one",
+                        line - 1,
+                        col - 1,
+                    )
+                )
+                continue
+            first_seen[key] = line
+            self.positions.keys[path + (key,)] = (line, col)
+            result[key] = self.build(value_node, path + (key,), depth + 1, active)
+        for key_node, value_node in merges:
+            sources = value_node.value if isinstance(value_node, SequenceNode) else [value_node]
+            for source in sources:
+                if not isinstance(source, MappingNode):
+                    raise self._fail("'<<' merges a mapping or a list of mappings", key_node)
+                merged = self._mapping(source, path, depth + 1, active | {id(source)})
+                for key, value in merged.items():
+                    result.setdefault(key, value)
+        return result
+
+    def _scalar(self, node: ScalarNode) -> object:
+        tag, text = node.tag, node.value
+        if tag == _T + "str" or tag == _T + "timestamp":  # dates stay as written
+            return text
+        if tag == _T + "null":
+            return None
+        if tag == _T + "bool":
+            return text.lower() in ("true", "yes", "on", "y")
+        try:
+            if tag == _T + "int":
+                return _int(text)
+            if tag == _T + "float":
+                return _float(text)
+        except ValueError:
+            raise self._fail(f"cannot read the number {text!s:.40} (quote it to keep it as text)", node) from None
+        raise self._fail(f"unsupported YAML tag '{tag}' (only plain values, lists and mappings)", node)
+
+
+def _int(text: str) -> int:
+    clean = text.replace("_", "")
+    sign = -1 if clean.startswith("-") else 1
+    digits = clean.lstrip("+-")
+    if digits.startswith("0b"):
+        return sign * int(digits[2:], 2)
+    if digits.startswith("0x"):
+        return sign * int(digits[2:], 16)
+    if digits.startswith("0o"):
+        return sign * int(digits[2:], 8)
+    if ":" in digits:  # YAML 1.1 sexagesimal, e.g. 1:30
+        value = 0
+        for part in digits.split(":"):
+            value = value * 60 + int(part)
+        return sign * value
+    if len(digits) > 1 and digits.startswith("0"):
+        return sign * int(digits, 8)
+    if len(digits) > 4000:
+        raise ValueError("integer too long")
+    return sign * int(digits)
+
+
+def _float(text: str) -> float:
+    clean = text.replace("_", "").lower()
+    if clean in (".nan",):
+        return float("nan")
+    if clean.endswith(".inf"):
+        return float("-inf") if clean.startswith("-") else float("inf")
+    if ":" in clean:
+        sign = -1.0 if clean.startswith("-") else 1.0
+        value = 0.0
+        for part in clean.lstrip("+-").split(":"):
+            value = value * 60 + float(part)
+        return sign * value
+    return float(clean)
