@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .config import SiteConfig, load_config
 from .diagnostics import ContentError, Report
-from .load import Document, discover, read_source
+from .load import Document, Source, discover, read_source
 from .model import Site, build_site
 from .render.site import render_site
 from .validate import validate
@@ -50,6 +50,7 @@ class Loaded:
     """The outcome of reading a site: the report always, the model only when it is valid."""
 
     config: SiteConfig
+    sources: list[Source]
     documents: list[Document]
     report: Report
     site: Site | None
@@ -92,7 +93,7 @@ def load(options: Options, timings: Timings | None = None) -> Loaded:
     if not report.errors:
         with timings.phase("model"):
             site = build_site(config, documents, drafts=options.drafts)
-    return Loaded(config, documents, report, site)
+    return Loaded(config, sources, documents, report, site)
 
 
 def output_dir(options: Options, config: SiteConfig) -> Path:

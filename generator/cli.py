@@ -76,7 +76,7 @@ def check(site: Path, strict: bool, drafts: bool) -> None:
     loaded = load(Options(root=site, strict=strict, drafts=drafts))
     report = loaded.report
     _print_report(report, sys.stdout)
-    counts = {kind: sum(1 for d in loaded.documents if d.kind == kind) for kind in ("journey", "persona", "touchpoint")}
+    counts = {kind: sum(1 for s in loaded.sources if s.kind == kind) for kind in ("journey", "persona", "touchpoint")}
     click.echo(
         f"checked {counts['journey']} journeys, {counts['persona']} personas, "
         f"{counts['touchpoint']} touchpoints: {report.summary(strict)}"

@@ -96,7 +96,7 @@ def _report_schema_error(doc: Document, error: jsonschema.ValidationError, repor
     validator, expected, value = error.validator, error.validator_value, error.instance
     line, col = doc.positions.value(path)
     if validator == "additionalProperties":
-        allowed = list(error.schema.get("properties", {}))
+        allowed = [k for k in error.schema.get("properties", {}) if doc.is_yaml or k != "body"]
         for key in sorted(set(value) - set(allowed)):
             kline, kcol = doc.positions.key(path + (key,))
             parent = f" in '{where}'" if where else ""
@@ -166,8 +166,9 @@ def _describe(value: object) -> str:
 
 
 def _show(value: object) -> str:
-    text = value if isinstance(value, str) else json.dumps(value)
-    return repr(text[:60] + "…" if len(text) > 60 else text)
+    if not isinstance(value, str):
+        return json.dumps(value)[:60]
+    return repr(value[:60] + "…" if len(value) > 60 else value)
 
 
 def _dotted(path: tuple) -> str:
@@ -215,7 +216,7 @@ def _check_journey(doc: Document, slugs: Mapping[str, set[str]], stage_ids: list
                     if known
                     else f"unknown persona '{persona}'; this journey's personas are {', '.join(personas)}"
                 )
-                ref_error(base + ("persona",), message, personas, persona)
+                ref_error(base + ("persona",), message, [p for p in personas if p in slugs["persona"]], persona)
 
     for i, flow in enumerate(data.get("flow") or [] if isinstance(data.get("flow"), list) else []):
         match = FLOW_RE.match(flow) if isinstance(flow, str) else None
@@ -234,7 +235,7 @@ def _check_journey(doc: Document, slugs: Mapping[str, set[str]], stage_ids: list
         stage = indicator.get("stage") if isinstance(indicator, dict) else None
         if isinstance(stage, str) and stage not in stages:
             message = (
-                f"indicator stage '{stage}' is not one of this journey's stages; add a '{stage}' entry under 'stages'"
+                f"indicator stage '{stage}' is not one of this journey's stages; add '{stage}' under 'stages'"
                 if stage in stage_ids
                 else f"indicator names unknown stage '{stage}'"
             )

@@ -126,8 +126,8 @@ def dot_source(site: Site, journey: Journey) -> str:
             attrs += ["constraint=false", "style=dashed", 'color="#7a3e9d"', 'fontcolor="#7a3e9d"']
         elif edge.kind == "flow":
             attrs += ["constraint=false", 'color="#1f5fa8"', 'fontcolor="#1f5fa8"']
-        if source == target:
-            attrs.append("headport=n, tailport=n")
+        if edge.back or edge.kind == "flow":
+            attrs.append("tailport=n, headport=n")  # arc over the stage row, clear of the bands
         lines.append(f"S{source} -> S{target} [{', '.join(attrs)}];")
     lines.append("}")
     return "\n".join(lines) + "\n"

@@ -1,0 +1,54 @@
+# journeydocs: two commands on a fresh machine.
+#   make site   creates .venv, installs journeydocs, builds the sample catalogue into public/
+#   make test   installs the test tools (and Chromium where possible), runs the whole suite
+.POSIX:
+.PHONY: site test serve bench fuzz clean browser check
+
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip --disable-pip-version-check -q
+
+site: $(VENV)/.installed
+	$(BIN)/journeys build
+
+check: $(VENV)/.installed
+	$(BIN)/journeys check --strict
+
+test: $(VENV)/.installed-test browser
+	$(BIN)/python -m pytest
+
+serve: $(VENV)/.installed
+	$(BIN)/journeys serve
+
+bench: $(VENV)/.installed
+	$(BIN)/python -m bench
+
+fuzz: $(VENV)/.installed-test
+	$(BIN)/python -m tests.fuzz --examples $${FUZZ_EXAMPLES:-10000}
+
+clean:
+	rm -rf public .journeydocs-cache .pytest_cache .hypothesis test-artifacts bench/results build dist *.egg-info
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(PIP) install -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(PIP) install -e '.[test]'
+	touch $@
+
+# Browser tests drive Debian's Chromium. Install it when missing and we are root;
+# otherwise say how. With CI=true the browser tests fail (not skip) without it.
+browser:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing Debian's chromium for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+		echo "note: /usr/bin/chromium is missing; browser tests will skip (run: sudo apt-get install chromium)"; \
+	fi

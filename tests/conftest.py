@@ -1,0 +1,89 @@
+"""Shared fixtures: the repository's sample site, small sites written on the fly, the CLI."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from generator.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+MINIMAL_SITE = {
+    "site.toml": '[site]\ntitle = "Test site"\nbase_url = "https://example.org/test/"\n',
+    "content/personas/pat.md": "---\nname: Pat\nrole: customer\n---\nPat buys things.\n",
+    "content/personas/uma.md": "---\nname: Uma\nrole: user\n---\nUma uses things.\n",
+    "content/touchpoints/portal.md": "---\nname: Portal\nchannel: web\n---\nThe portal.\n",
+    "content/touchpoints/desk.md": "---\nname: Service desk\nchannel: phone\n---\n",
+    "content/journeys/buy.md": textwrap.dedent(
+        """\
+        ---
+        title: Buy a thing
+        personas: [pat, uma]
+        stages:
+          explore:
+            interactions:
+              - touchpoint: portal
+                persona: pat
+                action: Browses the catalogue
+                emotion: 1
+          realize:
+            interactions:
+              - touchpoint: desk
+                persona: uma
+                action: Calls for help
+                emotion: -1
+        indicators:
+          - name: Satisfaction
+            kind: xla
+            stage: realize
+            target: "4/5"
+            current: "3.8/5"
+        ---
+        Intro.
+        """
+    ),
+}
+
+
+def write_site(root: Path, files: dict[str, str | bytes]) -> Path:
+    for rel, content in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def make_site(tmp_path: Path) -> Callable[..., Path]:
+    """Write a site into a fresh folder: the minimal valid site, changed by *files*."""
+
+    def make(files: dict[str, str | bytes | None] | None = None, base: dict[str, str] | None = None) -> Path:
+        root = tmp_path / "site"
+        merged: dict[str, str | bytes] = dict(MINIMAL_SITE if base is None else base)
+        for rel, content in (files or {}).items():
+            if content is None:
+                merged.pop(rel, None)
+            else:
+                merged[rel] = content
+        return write_site(root, merged)
+
+    return make
+
+
+@pytest.fixture
+def cli() -> Callable[..., Result]:
+    runner = CliRunner()
+
+    def run(*args: str) -> Result:
+        return runner.invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+    return run

@@ -1,0 +1,85 @@
+"""`journeys check`: every problem of a run, at path:line:col, with the right exit code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .conftest import FIXTURES, ROOT
+
+BROKEN = FIXTURES / "broken"
+
+# What each expected line of fixtures/broken/expected.txt covers (one fixture set, one run):
+#   alpha.md   unknown persona (did-you-mean), enum with did-you-mean, unknown field (warning),
+#              unknown touchpoint, interaction persona not in the journey, integer range,
+#              unknown stage id, missing required field, flow syntax, flow endpoint not in the
+#              journey, unknown related slug, self-relation, duplicate YAML key, indicator stage,
+#              misspelt field in a list item, trust range
+#   beta.md    YAML syntax error         empty.md      empty file
+#   gamma.yaml type error in pure YAML   latin1.md     invalid UTF-8 with its byte offset
+#   nofront.md no front matter           unclosed.md   front matter never closed
+#   Bad_Name   slug rule                 bo.md         persona role enum
+#   phone.md   wrong type                portal.yaml   duplicate slug across .md and .yaml
+
+
+def test_broken_fixture_reports_every_problem_exactly(cli) -> None:
+    result = cli("check", "--site", BROKEN)
+    expected = (BROKEN / "expected.txt").read_text(encoding="utf-8")
+    assert result.output == expected
+    assert result.exit_code == 1
+
+
+def test_every_problem_line_is_path_line_col() -> None:
+    lines = (BROKEN / "expected.txt").read_text(encoding="utf-8").splitlines()
+    problems, summary = lines[:-1], lines[-1]
+    assert len(problems) >= 25
+    for line in problems:
+        path, row, col, rest = line.split(":", 3)
+        assert (BROKEN / path).exists(), line
+        assert int(row) >= 1 and int(col) >= 1
+        assert rest.startswith((" error: ", " warning: "))
+    assert problems == sorted(problems, key=lambda l: (l.split(":")[0], int(l.split(":")[1]), int(l.split(":")[2])))
+    assert summary.startswith("checked ")
+
+
+def test_sample_catalogue_passes_strict_with_only_the_summary(cli, monkeypatch) -> None:
+    monkeypatch.chdir(ROOT)
+    result = cli("check", "--strict")
+    assert result.exit_code == 0, result.output
+    assert result.output.count("\n") == 1
+    assert result.output.startswith("checked ") and result.output.endswith(": 0 errors, 0 warnings\n")
+
+
+def test_warnings_fail_only_with_strict(cli, make_site) -> None:
+    site = make_site({"content/personas/pat.md": "---\nname: Pat\nrole: customer\nmood: happy\n---\n"})
+    relaxed = cli("check", "--site", site)
+    assert relaxed.exit_code == 0
+    assert "content/personas/pat.md:4:1: warning: unknown field 'mood'" in relaxed.output
+    strict = cli("check", "--site", site, "--strict")
+    assert strict.exit_code == 1
+    assert "warnings are errors with --strict" in strict.output
+
+
+def test_usage_errors_exit_2(cli) -> None:
+    assert cli("check", "--no-such-option").exit_code == 2
+    assert cli("new", "journal", "X").exit_code == 2
+
+
+def test_missing_site_toml_is_an_error_not_a_traceback(cli, tmp_path: Path) -> None:
+    result = cli("check", "--site", tmp_path)
+    assert result.exit_code == 1
+    assert "site.toml:1:1: error: no site.toml" in result.output
+
+
+def test_drafts_are_validated_even_when_not_built(cli, make_site) -> None:
+    site = make_site({"content/journeys/draft.md": "---\ntitle: D\ndraft: true\npersonas: [nobody]\nstages: {explore: {}}\n---\n"})
+    result = cli("check", "--site", site)
+    assert result.exit_code == 1
+    assert "content/journeys/draft.md:4:12: error: unknown persona 'nobody'" in result.output
+
+
+def test_build_refuses_content_with_errors_and_writes_nothing(cli, make_site) -> None:
+    site = make_site({"content/journeys/bad.md": "---\ntitle: Bad\n---\n"})
+    result = cli("build", "--site", site)
+    assert result.exit_code == 1
+    assert "content/journeys/bad.md:2:1: error: the document is missing the required field 'personas'" in result.output
+    assert not (site / "public").exists()
