@@ -7,14 +7,16 @@ timed, because the benchmark reports where a build spends its time.
 
 from __future__ import annotations
 
+import os
 import time
+from datetime import datetime, timezone
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .config import SiteConfig, load_config
-from .diagnostics import ContentError, Report
+from .diagnostics import ContentError, Report, UsageError
 from .load import Document, Source, discover, read_source
 from .model import Site, build_site
 from .render.site import render_site
@@ -88,7 +90,9 @@ def load(options: Options, timings: Timings | None = None) -> Loaded:
             if document is not None:
                 documents.append(document)
     with timings.phase("validate"):
-        validate(config, documents, report)
+        loaded_paths = {d.rel for d in documents}
+        unreadable = [(s.kind, s.slug) for s in sources if s.rel not in loaded_paths]
+        validate(config, documents, report, unreadable)
     site = None
     if not report.errors:
         with timings.phase("model"):
@@ -102,6 +106,22 @@ def output_dir(options: Options, config: SiteConfig) -> Path:
     return options.root / config.output_dir
 
 
+def source_date() -> str | None:
+    """The build date from ``SOURCE_DATE_EPOCH`` (reproducible-builds.org), or None.
+
+    journeydocs never writes the wall-clock time, so two builds of the same
+    content are identical; a date appears only when this variable asks for one.
+    """
+    raw = os.environ.get("SOURCE_DATE_EPOCH")
+    if raw is None or not raw.strip():
+        return None
+    try:
+        moment = datetime.fromtimestamp(int(raw), tz=timezone.utc)
+    except (ValueError, OverflowError, OSError):
+        raise UsageError(f"SOURCE_DATE_EPOCH must be a whole number of seconds since 1970, not {raw!r}") from None
+    return moment.date().isoformat()
+
+
 def build(options: Options) -> Result:
     """Build the site into its output directory, or raise without touching it."""
     start = time.perf_counter()
@@ -112,8 +132,9 @@ def build(options: Options) -> Result:
     site = loaded.site
     target = check_output_dir(output_dir(options, loaded.config), options.root)
     clean_leftovers(target)
+    built = source_date()
     with Output(target) as out:
-        stats = render_site(site, out, timings)
+        stats = render_site(site, out, timings, built)
         with timings.phase("write"):
             out.commit()
     return Result(

@@ -8,6 +8,7 @@ traceback for something they can fix.
 from __future__ import annotations
 
 import functools
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -64,6 +65,13 @@ drafts_option = click.option("--drafts", is_flag=True, help="Include journeys ma
 @click.version_option(__version__, prog_name="journeydocs")
 def main() -> None:
     """Build a static catalogue of customer journeys from Markdown and YAML."""
+    # A terminated build must clean up like an interrupted one: raising unwinds
+    # through the output's staging folder, which removes itself.
+    signal.signal(signal.SIGTERM, _terminate)
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 @main.command()

@@ -64,7 +64,7 @@ def discover(root: Path) -> tuple[list[Source], list[Diagnostic]]:
         base = content / folder
         if not base.is_dir():
             continue
-        for path in _walk(base):
+        for path in _walk(base, content):
             rel = path.relative_to(root).as_posix()
             name = path.name
             if name.startswith(".") or name.endswith("~") or name.startswith("#"):
@@ -79,16 +79,21 @@ def discover(root: Path) -> tuple[list[Source], list[Diagnostic]]:
     return sources, notes
 
 
-def _walk(base: Path) -> Iterator[Path]:
+def _walk(base: Path, content: Path) -> Iterator[Path]:
+    """Files under *base*, following links to folders outside ``content/`` but never
+    into an ancestor, another collection, or a folder already read."""
     seen: set[tuple[int, int]] = set()
+    real_base, real_content = base.resolve(), content.resolve()
     for folder, dirs, files in os.walk(base, followlinks=True):
         try:
             info = os.stat(folder)
-        except OSError:
+            real = Path(folder).resolve()
+        except (OSError, RuntimeError):
             dirs[:] = []
             continue
         key = (info.st_dev, info.st_ino)
-        if key in seen:
+        outside_base = real != real_base and real_base not in real.parents
+        if key in seen or real in real_base.parents or (outside_base and (real == real_content or real_content in real.parents)):
             dirs[:] = []
             continue
         seen.add(key)

@@ -43,13 +43,25 @@ def _full(kind: str) -> jsonschema.protocols.Validator:
     return jsonschema.Draft202012Validator(schema(kind))
 
 
-def validate(config: SiteConfig, documents: Iterable[Document], report: Report) -> None:
-    """Report every problem in *documents*: slugs, schema, then cross-references."""
+def validate(
+    config: SiteConfig,
+    documents: Iterable[Document],
+    report: Report,
+    unreadable: Iterable[tuple[str, str]] = (),
+) -> None:
+    """Report every problem in *documents*: slugs, schema, then cross-references.
+
+    *unreadable* lists (kind, slug) of files that exist but could not be parsed:
+    they already have their own error, so references to them are not reported
+    as unknown on top of it.
+    """
     docs = list(documents)
     _check_slugs(docs, report)
     for doc in docs:
         check_schema(doc, report)
     slugs = {kind: {d.slug for d in docs if d.kind == kind} for kind in _KIND_NAMES}
+    for kind, slug in unreadable:
+        slugs[kind].add(slug)
     stage_ids = [s.id for s in config.stages]
     for doc in docs:
         if doc.kind == "journey":
@@ -58,7 +70,8 @@ def validate(config: SiteConfig, documents: Iterable[Document], report: Report) 
 
 def _check_slugs(docs: list[Document], report: Report) -> None:
     seen: dict[tuple[str, str], Document] = {}
-    for doc in docs:
+    # Well-formed slugs first, so a clash is reported on the file that breaks the rule.
+    for doc in sorted(docs, key=lambda d: (not SLUG_RE.match(d.slug), d.rel)):
         if not SLUG_RE.match(doc.slug):
             suggestion = re.sub(r"[^a-z0-9]+", "-", doc.slug.lower()).strip("-") or "my-file"
             report.error(

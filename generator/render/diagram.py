@@ -50,12 +50,24 @@ def emotion_level(values: list[int]) -> int | None:
 
 
 def _e(text: str) -> str:
-    """Escape text for a Graphviz HTML-like label (entities only; no DOT escapes apply)."""
-    return html.escape(text, quote=True).replace("\n", "<BR/>")
+    """Escape text for a Graphviz HTML-like label.
+
+    Markup becomes entities; backslashes are doubled because Graphviz applies its
+    escString sequences (``\\N`` = node name, ``\\G`` = graph name) even inside
+    HTML-like labels; line breaks become ``<BR/>``.
+    """
+    escaped = html.escape(text, quote=True).replace("\\", "\\\\")
+    return "<BR/>".join(escaped.splitlines()) if "\n" in escaped or "\r" in escaped else escaped
 
 
 def _esc_attr(text: str) -> str:
-    return html.escape(" ".join(text.split()), quote=True)
+    """Escape text for a double-quoted DOT attribute that Graphviz copies into the SVG.
+
+    Quotes and markup become entities (Graphviz keeps entities as they are) and
+    backslashes are doubled so that DOT's escString sequences (``\\N``, ``\\G``,
+    a final ``\\``) cannot act.
+    """
+    return html.escape(" ".join(text.split()), quote=True).replace("\\", "\\\\")
 
 
 def dot_source(site: Site, journey: Journey) -> str:
@@ -196,11 +208,13 @@ def render_svg(dot: str, title: str, description: str) -> str:
     with _filtered_stderr():
         svg = graph.draw(format="svg", prog="dot").decode("utf-8")
     svg = _COMMENT_RE.sub("", svg)
-    head = f"<title>{html.escape(title)}</title>\n<desc>{html.escape(description)}</desc>"
-    # Graphviz titles every node and edge with its internal name ("S0", "S0->S1"),
-    # which browsers would show as tooltips; links carry real tooltips instead.
-    svg = _NODE_TITLE_RE.sub("", svg.replace("<title>journey</title>", "\0", 1))
-    return svg.replace("\0", head, 1)
+    head = f"\n<title>{html.escape(title)}</title>\n<desc>{html.escape(description)}</desc>"
+    # Graphviz titles the graph and every node and edge with internal names
+    # ("journey", "S0", "S0->S1") that browsers would show as tooltips; the
+    # document gets a real title and description instead, as its first children.
+    svg = _NODE_TITLE_RE.sub("", svg)
+    start = svg.index(">", svg.index("<svg")) + 1
+    return svg[:start] + head + svg[start:]
 
 
 def inline_svg(svg: str) -> str:
@@ -221,5 +235,6 @@ def describe(site: Site, journey: Journey) -> str:
         f"{site.stage(e.source).title} to {site.stage(e.target).title}{': ' + e.label if e.label else ''}" for e in loops
     )
     touchpoints = len({i.touchpoint for i in journey.interactions})
-    text = f"Stages {stages}. {touchpoints} touchpoints in three visibility bands."
+    noun = "touchpoint" if touchpoints == 1 else "touchpoints"
+    text = f"Stages {stages}. {touchpoints} {noun} in three visibility bands."
     return text + (f" Other transitions: {extra}." if extra else "")

@@ -14,10 +14,11 @@ from .. import __version__
 from ..model import Site
 
 
-def catalogue(site: Site) -> str:
+def catalogue(site: Site, built: str | None = None) -> str:
     config = site.config
     data = {
         "generator": f"journeydocs {__version__}",
+        **({"built": built} if built else {}),
         "site": {
             "title": config.title,
             "base_url": config.base_url,
@@ -66,11 +67,16 @@ def _ref(interaction: object) -> dict:
     return {"journey": i.journey, "stage": i.stage, "index": i.index, "anchor": i.anchor}  # type: ignore[attr-defined]
 
 
-def sitemap(base_url: str, paths: list[str]) -> str:
-    """Absolute URLs of every page; directory URLs for ``index.html`` pages."""
+def sitemap(base_url: str, paths: list[str], built: str | None = None) -> str:
+    """Absolute URLs of every page; directory URLs for ``index.html`` pages.
+
+    ``lastmod`` appears only when the build has a reproducible date
+    (``SOURCE_DATE_EPOCH``); a wall-clock date would make every build differ.
+    """
+    lastmod = f"<lastmod>{built}</lastmod>" if built else ""
     lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
     for path in sorted(paths):
         url = base_url + (path[: -len("index.html")] if path.endswith("index.html") else path)
-        lines.append(f"  <url><loc>{escape(url)}</loc></url>")
+        lines.append(f"  <url><loc>{escape(url)}</loc>{lastmod}</url>")
     lines.append("</urlset>")
     return "\n".join(lines) + "\n"

@@ -58,15 +58,21 @@ class Markdown:
         self._md = md
         self._stage_by_title = {s.title.casefold(): s.id for s in stages}
 
-    def render(self, text: str) -> str:
-        """Render Markdown as an HTML fragment."""
+    def render(self, text: str, ids: dict[str, int] | None = None, doc_id: str | None = None) -> str:
+        """Render Markdown as an HTML fragment.
+
+        Fragments that share a page share *ids* (id -> times used) and get distinct
+        *doc_id* values, so headings and footnotes never repeat an id on the page.
+        """
         if not text.strip():
             return ""
-        env: dict = {}
-        tokens = self._prepare(self._md.parse(text, env), env)
+        env: dict = {"docId": doc_id} if doc_id else {}
+        tokens = self._prepare(self._md.parse(text, env), {} if ids is None else ids)
         return self._md.renderer.render(tokens, self._md.options, env)
 
-    def narrative(self, text: str, present: Sequence[str]) -> Narrative:
+    def narrative(
+        self, text: str, present: Sequence[str], ids: dict[str, int] | None = None, doc_id: str | None = None
+    ) -> Narrative:
         """Split a journey body into an intro and one fragment per stage present.
 
         A heading whose text is the title of a stage in *present* starts that
@@ -75,8 +81,8 @@ class Markdown:
         """
         if not text.strip():
             return Narrative("", {})
-        env: dict = {}
-        tokens = self._prepare(self._md.parse(text, env), env, skip=frozenset(present))
+        env: dict = {"docId": doc_id} if doc_id else {}
+        tokens = self._prepare(self._md.parse(text, env), {} if ids is None else ids, skip=frozenset(present))
         parts: dict[str | None, list[Token]] = {None: []}
         current: str | None = None
         index = 0
@@ -94,8 +100,7 @@ class Markdown:
         stages = {k: render(v, self._md.options, env) for k, v in parts.items() if k is not None}
         return Narrative(render(parts[None], self._md.options, env), stages)
 
-    def _prepare(self, tokens: list[Token], env: dict, skip: frozenset[str] = frozenset()) -> list[Token]:
-        used: dict[str, int] = {}
+    def _prepare(self, tokens: list[Token], used: dict[str, int], skip: frozenset[str] = frozenset()) -> list[Token]:
         for index, token in enumerate(tokens):
             if token.type not in ("heading_open", "heading_close"):
                 continue

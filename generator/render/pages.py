@@ -79,7 +79,9 @@ class Pages:
 
     def journey(self, journey: Journey, svg: str) -> Page:
         site = self.site
-        narrative = self.markdown.narrative(journey.body, journey.stage_ids)
+        # The page's own stage sections own the stage-<id> anchors.
+        ids = {f"stage-{s}": 1 for s in journey.stage_ids}
+        narrative = self.markdown.narrative(journey.body, journey.stage_ids, ids, "body")
         series = experience_series(site, journey)
         titles = [site.stage(s).title for s in journey.stage_ids]
         curve = experience_curve(titles, series, f"Experience curve of {journey.title}")
@@ -92,7 +94,9 @@ class Pages:
             curve=Markup(curve),
             series=series,
             narrative=narrative,
-            stage_narratives={s.stage: Markup(self.markdown.render(s.narrative)) for s in journey.stages},
+            stage_narratives={
+                s.stage: Markup(self.markdown.render(s.narrative, ids, f"stage-{s.stage}")) for s in journey.stages
+            },
             intro=Markup(narrative.intro),
             stage_bodies={k: Markup(v) for k, v in narrative.stages.items()},
             related=[site.journeys[s] for s in site.related.get(journey.slug, ())],

@@ -32,7 +32,8 @@ def journey_outputs(site: Site, pages: Pages, journey: Journey) -> list[tuple[st
     return [(f"{folder}/diagram.svg", svg), pages.journey(journey, diagram.inline_svg(svg))]
 
 
-def render_site(site: Site, out: Output, timings: object) -> Stats:
+def render_site(site: Site, out: Output, timings: object, built: str | None = None) -> Stats:
+    """Write every output of *site*; *built* is the reproducible build date, if any."""
     stats = Stats()
     pages = Pages(site)
     html_paths: list[str] = []
@@ -45,11 +46,11 @@ def render_site(site: Site, out: Output, timings: object) -> Stats:
     for path, text in pages.shared():
         out.write(path, text)
         html_paths.append(path)
-    out.write("catalogue.json", catalogue(site))
+    out.write("catalogue.json", catalogue(site, built))
     for kind in ("journey", "persona", "touchpoint"):
         out.write(f"schema/{kind}.schema.json", json.dumps(schema(kind), indent=2, ensure_ascii=False) + "\n")
     if site.config.base_url:
-        out.write("sitemap.xml", sitemap(site.config.base_url, [p for p in html_paths if p != "404.html"]))
+        out.write("sitemap.xml", sitemap(site.config.base_url, [p for p in html_paths if p != "404.html"], built))
     static = theme_dir(site.config) / "static"
     if static.is_dir():
         for path in sorted(static.rglob("*")):

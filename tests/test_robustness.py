@@ -1,0 +1,152 @@
+"""Broken files, unsafe output folders and interrupted builds: errors, never damage."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from generator.build import Options, build
+from generator.diagnostics import ContentError, OutputError
+
+from .conftest import MINIMAL_SITE
+
+
+def _messages(site: Path) -> list[str]:
+    with pytest.raises(ContentError) as info:
+        build(Options(root=site))
+    return [d.format() for d in info.value.report.items]
+
+
+def test_bom_and_crlf_are_accepted(make_site) -> None:
+    text = MINIMAL_SITE["content/personas/pat.md"].replace("\n", "\r\n")
+    site = make_site({"content/personas/pat.md": b"\xef\xbb\xbf" + text.encode()})
+    build(Options(root=site))
+    assert "Pat buys things." in (site / "public/personas/pat/index.html").read_text()
+
+
+def test_crlf_keeps_line_numbers(make_site) -> None:
+    site = make_site({"content/personas/pat.md": b"---\r\nname: Pat\r\nrole: buyer\r\n---\r\n"})
+    assert _messages(site)[0].startswith("content/personas/pat.md:3:7: error: 'role' must be one of")
+
+
+def test_invalid_utf8_names_the_byte_offset(make_site) -> None:
+    site = make_site({"content/personas/pat.md": b"---\nname: P\xe9t\nrole: customer\n---\n"})
+    assert _messages(site) == ["content/personas/pat.md:2:8: error: not valid UTF-8 at byte offset 11; save the file as UTF-8"]
+
+
+def test_empty_and_unclosed_files_have_a_line(make_site) -> None:
+    site = make_site({"content/personas/pat.md": "", "content/touchpoints/desk.md": "---\nname: Desk\n"})
+    messages = _messages(site)
+    assert "content/personas/pat.md:1:1: error: the file is empty; a persona needs at least its required fields" in messages
+    assert any(m.startswith("content/touchpoints/desk.md:1:1: error: the front matter opened on line 1 is never closed") for m in messages)
+
+
+def test_slugs_differing_only_by_case_are_an_error(make_site) -> None:
+    site = make_site({"content/touchpoints/Portal.md": "---\nname: Big portal\n---\n"})
+    messages = _messages(site)
+    assert any("file name 'Portal' is not a valid slug: use lower-case letters" in m for m in messages)
+    assert any("slug 'Portal' differs only by case from content/touchpoints/portal.md" in m for m in messages)
+
+
+def test_symlink_loop_does_not_hang(make_site) -> None:
+    site = make_site()
+    os.symlink("..", site / "content/journeys/loop")
+    os.symlink(site / "content/journeys", site / "content/journeys/again")
+    build(Options(root=site))  # each real folder is read once; no hang, no duplicate slugs
+    assert (site / "public/journeys/buy/index.html").exists()
+
+
+def test_oversized_file_is_refused(make_site) -> None:
+    site = make_site({"content/personas/pat.md": "---\nname: Pat\nrole: customer\n---\n" + "x" * (10 * 1024 * 1024)})
+    assert any("the limit is 10,485,760 (10 MB)" in m for m in _messages(site))
+
+
+def test_control_characters_in_text_are_located(make_site) -> None:
+    site = make_site({"content/personas/pat.md": "---\nname: Pat\nrole: customer\n---\nline one\nbad \x07 bell\n"})
+    assert _messages(site) == ["content/personas/pat.md:6:5: error: control character U+0007 is not allowed in text"]
+
+
+@pytest.mark.parametrize("where", ["/", "~", ".", "..", "content", "content/inside", "themes"])
+def test_unsafe_output_dirs_are_refused(make_site, where: str) -> None:
+    site = make_site()
+    (site / "themes").mkdir(exist_ok=True)
+    target = {"/": Path("/"), "~": Path.home(), ".": site, "..": site.parent}.get(where, site / where)
+    with pytest.raises(OutputError, match="refusing to build into"):
+        build(Options(root=site, output=target))
+
+
+def test_failed_render_leaves_previous_output_untouched(make_site, monkeypatch) -> None:
+    site = make_site()
+    build(Options(root=site))
+    before = _snapshot(site / "public")
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("boom mid-render")
+
+    monkeypatch.setattr("generator.render.pages.Pages.touchpoint", explode)
+    with pytest.raises(RuntimeError):
+        build(Options(root=site))
+    assert _snapshot(site / "public") == before
+    assert [p.name for p in site.iterdir() if p.name.startswith(".journeydocs-")] == []
+
+
+def test_sigint_mid_build_leaves_previous_output_untouched(tmp_path: Path) -> None:
+    site = _big_site(tmp_path, journeys=150)
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    command = [sys.executable, "-m", "generator", "build", "--site", str(site)]
+    subprocess.run(command, check=True, env=env, capture_output=True)
+    before = _snapshot(site / "public")
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while not any(p.name.startswith(".journeydocs-tmp-") for p in site.iterdir()):
+        assert process.poll() is None, "the build finished before it could be interrupted"
+        assert time.monotonic() < deadline
+        time.sleep(0.005)
+    time.sleep(0.2)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err
+    assert b"Traceback" not in err
+    assert _snapshot(site / "public") == before
+    assert [p.name for p in site.iterdir() if p.name.startswith(".journeydocs-")] == []
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _big_site(root: Path, journeys: int) -> Path:
+    files = dict(MINIMAL_SITE)
+    body = MINIMAL_SITE["content/journeys/buy.md"]
+    for n in range(journeys):
+        files[f"content/journeys/buy-{n}.md"] = body.replace("title: Buy a thing", f"title: Buy thing {n}")
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return root
+
+
+def test_source_date_epoch_sets_the_only_dates(make_site, monkeypatch) -> None:
+    site = make_site()
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # 2026-01-01
+    build(Options(root=site))
+    sitemap = (site / "public/sitemap.xml").read_text()
+    assert "<lastmod>2026-01-01</lastmod>" in sitemap
+    monkeypatch.delenv("SOURCE_DATE_EPOCH")
+    build(Options(root=site))
+    assert "lastmod" not in (site / "public/sitemap.xml").read_text()
+
+
+def test_builds_in_two_directories_are_identical(make_site, tmp_path: Path) -> None:
+    site = make_site()
+    first, second = tmp_path / "one" / "out", tmp_path / "two" / "deeper" / "out"
+    build(Options(root=site, output=first))
+    build(Options(root=site, output=second))
+    assert _snapshot(first) == _snapshot(second)

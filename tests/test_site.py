@@ -1,0 +1,585 @@
+"""Render the catalogue: assertions on the *parsed* output of whole builds.
+
+The mini fixture (tests/fixtures/mini) is built once per module, with and
+without drafts; the sample catalogue at the repository root once.  Expected
+values come from the fixture's content (written out here where it matters)
+and from the model (``generator.build.load``), never from snapshots of HTML.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from generator.build import Options, build, load
+
+try:  # tests/ is a package (tests/__init__.py); fall back to a plain module if it stops being one
+    from .sitecheck import Element, active_content, broken_links, ids, links, pages, parse, resolve
+except ImportError:
+    from sitecheck import Element, active_content, broken_links, ids, links, pages, parse, resolve  # type: ignore[no-redef]
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+MINI = HERE / "fixtures" / "mini"
+MINI_BASE_URL = "https://example.org/mini/"
+MINI_BASE_PATH = "/mini/"
+SAMPLE_BASE_URL = "https://journeys.northwind.example/"
+
+PUBLISHED = ("get-support", "order-service")
+DRAFT = "draft-idea"
+
+
+# -- builds and models, once per module ------------------------------------------------
+
+
+def _model(root: Path, drafts: bool = False):  # type: ignore[no-untyped-def]
+    loaded = load(Options(root=root, drafts=drafts))
+    assert loaded.site is not None, [d.format() for d in loaded.report.items]
+    assert not loaded.report.items, [d.format() for d in loaded.report.items]
+    return loaded.site
+
+
+@pytest.fixture(scope="module")
+def model():  # type: ignore[no-untyped-def]
+    return _model(MINI)
+
+
+@pytest.fixture(scope="module")
+def model_drafts():  # type: ignore[no-untyped-def]
+    return _model(MINI, drafts=True)
+
+
+@pytest.fixture(scope="module")
+def mini(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The mini fixture built with the Python API (no drafts)."""
+    out = tmp_path_factory.mktemp("mini") / "public"
+    result = build(Options(root=MINI, output=out, strict=True))
+    assert result.output == out.resolve()
+    return result.output
+
+
+@pytest.fixture(scope="module")
+def mini_drafts(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The mini fixture built through the command line with ``--drafts``."""
+    out = tmp_path_factory.mktemp("mini-drafts") / "public"
+    run = subprocess.run(
+        [sys.executable, "-m", "generator", "build", "--site", str(MINI), "--output", str(out), "--drafts", "--strict"],
+        capture_output=True, text=True, cwd=REPO, timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    assert "built" in run.stdout
+    return out
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The full sample catalogue at the repository root."""
+    out = tmp_path_factory.mktemp("sample") / "public"
+    return build(Options(root=REPO, output=out)).output
+
+
+@functools.lru_cache(maxsize=None)
+def _parsed(path: str) -> Element:
+    return parse(Path(path))
+
+
+def page(root: Path, rel: str) -> Element:
+    """A parsed page of a build (cached: module builds are never rebuilt in place)."""
+    path = root / rel
+    assert path.is_file(), f"{rel} is missing from the build"
+    return _parsed(str(path))
+
+
+def links_to(root: Path, rel: str, target: str, fragment: str | None = None) -> list[Element]:
+    """Elements of page *rel* whose href/src/xlink:href resolves to *target* (and *fragment*, if given)."""
+    found = []
+    for el, _attr, value in links(page(root, rel)):
+        where = resolve(root, root / rel, value, MINI_BASE_PATH)
+        if where.target is None or where.target != (root / target).resolve():
+            continue
+        if fragment is None or where.fragment == fragment:
+            found.append(el)
+    return found
+
+
+def row_of(el: Element) -> Element:
+    """The table row (or list item) that holds a link: where its context is shown."""
+    return el.closest("tr") or el.closest("li") or el.parent or el
+
+
+def diagram_svg(tree: Element) -> Element:
+    """The Graphviz diagram among a page's SVG elements (the experience curve is another)."""
+    found = [svg for svg in tree.iter("svg") if any("graph" in g.classes for g in svg.iter("g"))]
+    assert len(found) == 1, f"expected one stage diagram, found {len(found)}"
+    return found[0]
+
+
+def duplicate_ids(tree: Element) -> set[str]:
+    seen: set[str] = set()
+    dupes: set[str] = set()
+    for el in tree.iter():
+        value = el.attrs.get("id")
+        if value is None:
+            continue
+        (dupes if value in seen else seen).add(value)
+    return dupes
+
+
+def html_pages(root: Path) -> list[str]:
+    return [p.relative_to(root).as_posix() for p in pages(root, (".html",))]
+
+
+# -- the fixture itself ----------------------------------------------------------------
+
+
+def test_fixture_is_a_small_valid_site(model, model_drafts) -> None:  # type: ignore[no-untyped-def]
+    assert tuple(sorted(model.journeys)) == PUBLISHED
+    assert tuple(sorted(model_drafts.journeys)) == tuple(sorted((*PUBLISHED, DRAFT)))
+    assert {p.role for p in model.personas.values()} == {"customer", "user", "provider"}
+    assert len(model.touchpoints) == 4
+    flow = {(e.source, e.target): e for e in model.journeys["order-service"].flow}
+    assert flow[("realize", "explore")].label == "next cycle" and flow[("realize", "explore")].back
+    assert flow[("co-create", "engage")].back
+    assert len(flow) == 4 + 2  # the default path through five stages, plus the two written in flow
+
+
+# -- interactions: on their journey, touchpoint, persona and stage pages -----------------
+
+
+def test_interaction_anchors_are_numbered_per_stage(mini: Path) -> None:
+    tree = page(mini, "journeys/order-service/index.html")
+    anchors = {el.id for el in tree.iter() if el.id and el.id.startswith("i-")}
+    assert anchors == {
+        "i-explore-1", "i-engage-1", "i-engage-2", "i-onboard-1", "i-onboard-2",
+        "i-co-create-1", "i-co-create-2", "i-realize-1",
+    }
+    assert "Phones because the password reset link has expired" in tree.by_id("i-onboard-2").text  # type: ignore[union-attr]
+
+
+def test_every_interaction_is_on_its_journey_page(mini: Path, model) -> None:  # type: ignore[no-untyped-def]
+    problems = []
+    for journey in model.journeys.values():
+        tree = page(mini, f"journeys/{journey.slug}/index.html")
+        for i in journey.interactions:
+            assert i.anchor == f"i-{i.stage}-{i.index + 1}"
+            el = tree.by_id(i.anchor)
+            if el is None:
+                problems.append(f"{journey.slug}: no element with id {i.anchor}")
+            elif i.action not in el.text:
+                problems.append(f"{journey.slug}#{i.anchor} does not show {i.action!r}: {el.text!r}")
+    assert not problems, "\n".join(problems)
+
+
+def test_every_interaction_links_back_from_touchpoint_persona_and_stage_pages(mini: Path, model) -> None:  # type: ignore[no-untyped-def]
+    problems = []
+    for journey in model.journeys.values():
+        target = f"journeys/{journey.slug}/index.html"
+        for i in journey.interactions:
+            where = [f"touchpoints/{i.touchpoint}/index.html", f"stages/{i.stage}/index.html"]
+            if i.persona:
+                where.append(f"personas/{i.persona}/index.html")
+            for rel in where:
+                found = links_to(mini, rel, target, i.anchor)
+                if not found:
+                    problems.append(f"{rel}: no link to {target}#{i.anchor}")
+                elif not any(i.action in row_of(a).text for a in found):
+                    problems.append(f"{rel}: the link to #{i.anchor} is not next to {i.action!r}")
+            for persona in model.personas:
+                if persona != i.persona and links_to(mini, f"personas/{persona}/index.html", target, i.anchor):
+                    problems.append(f"personas/{persona}: lists #{i.anchor} of {journey.slug}, which is not theirs")
+    assert not problems, "\n".join(problems)
+
+
+def test_interaction_links_are_relative(mini: Path) -> None:
+    hrefs = [a.get("href") for a in page(mini, "touchpoints/help-desk/index.html").iter("a")]
+    assert "../../journeys/order-service/index.html#i-onboard-2" in hrefs
+    hrefs = [a.get("href") for a in page(mini, "personas/uma-user/index.html").iter("a")]
+    assert "../../journeys/get-support/index.html#i-engage-1" in hrefs
+
+
+# -- the stage diagram -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("where", ["inline", "diagram.svg"])
+@pytest.mark.parametrize("slug", PUBLISHED)
+def test_diagram_links_touchpoints_and_stages_and_draws_every_edge(mini: Path, model, slug: str, where: str) -> None:  # type: ignore[no-untyped-def]
+    journey = model.journeys[slug]
+    rel = f"journeys/{slug}/index.html" if where == "inline" else f"journeys/{slug}/diagram.svg"
+    if where == "diagram.svg":
+        ET.parse(mini / rel)  # a standalone SVG must be well-formed XML
+    svg = diagram_svg(page(mini, rel))
+
+    touchpoints, stages = set(), set()
+    for el, _attr, value in links(svg):
+        found = resolve(mini, mini / rel, value)
+        assert found.target is not None, f"{value!r} in the diagram is not a link inside the site"
+        target = found.target.relative_to(mini).as_posix()
+        if match := re.fullmatch(r"touchpoints/([a-z0-9-]+)/index\.html", target):
+            assert value.endswith(target) and not found.fragment
+            touchpoints.add(match.group(1))
+        elif target == f"journeys/{slug}/index.html" and found.fragment.startswith("stage-"):
+            assert value == f"index.html#{found.fragment}"
+            stages.add(found.fragment.removeprefix("stage-"))
+        else:
+            pytest.fail(f"unexpected link {value!r} in the diagram of {slug}")
+    assert touchpoints == {i.touchpoint for i in journey.interactions}
+    assert stages == set(journey.stage_ids)
+
+    edges = [g for g in svg.iter("g") if "edge" in g.classes and re.fullmatch(r"flow-\d+", g.id or "")]
+    assert len(edges) == len(journey.flow)
+    assert {g.id for g in edges} == {f"flow-{n}" for n in range(1, len(journey.flow) + 1)}
+    for g in edges:
+        edge = journey.flow[int(g.id.removeprefix("flow-")) - 1]  # type: ignore[union-attr]
+        assert ("flow-back" in g.classes) == edge.back, g.id
+        if edge.label:
+            assert edge.label in g.text
+
+    titles = [t.text for t in svg.iter("title")]
+    descs = [d.text for d in svg.iter("desc")]
+    assert titles and journey.title in titles[0]
+    assert descs and all(model.stage(s).title in descs[0] for s in journey.stage_ids)
+
+
+def test_diagram_edge_labels_come_from_flow(mini: Path) -> None:
+    svg = diagram_svg(page(mini, "journeys/order-service/index.html"))
+    labelled = [g for g in svg.iter("g") if "edge" in g.classes and "next cycle" in g.text]
+    assert len(labelled) == 1 and "flow-back" in labelled[0].classes
+
+
+# -- the journey page ------------------------------------------------------------------
+
+
+def test_journey_page_has_an_anchor_for_every_stage(mini: Path, model) -> None:  # type: ignore[no-untyped-def]
+    for journey in model.journeys.values():
+        tree = page(mini, f"journeys/{journey.slug}/index.html")
+        for stage_id in journey.stage_ids:
+            section = tree.by_id(f"stage-{stage_id}")
+            assert section is not None, f"{journey.slug}: no #stage-{stage_id}"
+            assert model.stage(stage_id).title in section.text
+        absent = {s.id for s in model.stages} - set(journey.stage_ids)
+        assert not {f"stage-{s}" for s in absent} & ids(tree)
+
+
+def test_stage_heading_in_the_body_joins_that_stage(mini: Path) -> None:
+    tree = page(mini, "journeys/order-service/index.html")
+    onboard = tree.by_id("stage-onboard")
+    assert onboard is not None and "The first login decides" in onboard.text
+    intro = "Ordering starts long before the order form."
+    assert intro in tree.text
+    assert all(intro not in s.text for s in tree.iter("section") if (s.id or "").startswith("stage-"))
+    # the same in a pure-YAML journey, whose body is the `body:` field
+    co_create = page(mini, "journeys/get-support/index.html").by_id("stage-co-create")
+    assert co_create is not None and "The fix is done together with the user." in co_create.text
+
+
+def test_journey_page_has_persona_chips(mini: Path, model) -> None:  # type: ignore[no-untyped-def]
+    for journey in model.journeys.values():
+        rel = f"journeys/{journey.slug}/index.html"
+        chips = [a for a in page(mini, rel).iter("a") if "chip" in a.classes]
+        linked = {}
+        for chip in chips:
+            found = resolve(mini, mini / rel, chip.get("href") or "")
+            assert found.target is not None
+            linked[found.target.relative_to(mini).as_posix()] = chip.text
+        assert set(linked) == {f"personas/{p}/index.html" for p in journey.personas}
+        for p in journey.personas:
+            assert model.personas[p].name in linked[f"personas/{p}/index.html"]
+
+
+def _related(root: Path, slug: str) -> set[str]:
+    rel = f"journeys/{slug}/index.html"
+    section = page(root, rel).by_id("related")
+    if section is None:
+        return set()
+    out = set()
+    for a in section.iter("a"):
+        found = resolve(root, root / rel, a.get("href") or "")
+        if found.target is not None and (m := re.fullmatch(r"journeys/([a-z0-9-]+)/index\.html", found.target.relative_to(root).as_posix())):
+            out.add(m.group(1))
+    return out
+
+
+def test_related_journeys_are_linked_both_ways(mini: Path, mini_drafts: Path) -> None:
+    # order-service declares get-support; get-support declares nothing
+    assert _related(mini, "order-service") == {"get-support"}
+    assert _related(mini, "get-support") == {"order-service"}
+    # the draft declares order-service: shown only when drafts are built
+    assert _related(mini_drafts, "order-service") == {"get-support", DRAFT}
+    assert _related(mini_drafts, DRAFT) == {"order-service"}
+
+
+# -- drafts ----------------------------------------------------------------------------
+
+
+def _index_journeys(root: Path) -> set[str]:
+    out = set()
+    for el, _attr, value in links(page(root, "index.html")):
+        found = resolve(root, root / "index.html", value)
+        if found.target is not None and (m := re.fullmatch(r"journeys/([a-z0-9-]+)/index\.html", found.target.relative_to(root).as_posix())):
+            out.add(m.group(1))
+    return out
+
+
+def test_drafts_are_left_out_by_default(mini: Path) -> None:
+    assert not (mini / "journeys" / DRAFT).exists()
+    assert sorted(p.name for p in (mini / "journeys").iterdir()) == list(PUBLISHED)
+    assert _index_journeys(mini) == set(PUBLISHED)
+    everything = "\n".join(p.read_text("utf-8") for p in mini.rglob("*") if p.suffix in (".html", ".svg", ".xml"))
+    assert DRAFT not in everything and "Draft idea" not in everything
+    catalogue = json.loads((mini / "catalogue.json").read_text("utf-8"))
+    assert DRAFT not in {j["slug"] for j in catalogue["journeys"]}
+    # the touchpoint that only the draft uses is still published, with no uses
+    assert next(t for t in catalogue["touchpoints"] if t["slug"] == "kickoff-meeting")["uses"] == []
+
+
+def test_drafts_are_built_with_drafts(mini_drafts: Path) -> None:
+    assert (mini_drafts / "journeys" / DRAFT / "index.html").is_file()
+    assert (mini_drafts / "journeys" / DRAFT / "diagram.svg").is_file()
+    assert _index_journeys(mini_drafts) == {*PUBLISHED, DRAFT}
+    h1 = page(mini_drafts, f"journeys/{DRAFT}/index.html").find("h1")
+    assert h1 is not None and "Draft idea" in h1.text and "Draft" in h1.text.replace("Draft idea", "")
+    kickoff = links_to(mini_drafts, "touchpoints/kickoff-meeting/index.html", f"journeys/{DRAFT}/index.html", "i-explore-1")
+    assert kickoff and "Meets the account team for a kick-off" in row_of(kickoff[0]).text
+
+
+# -- templates -------------------------------------------------------------------------
+
+
+def test_site_template_overrides_the_theme(mini: Path, sample: Path) -> None:
+    h1 = page(mini, "404.html").find("h1")
+    assert h1 is not None and h1.text == "Lost in the journey"
+    # only 404.html is overridden: other pages come from the theme
+    assert page(mini, "index.html").find("h1").text == "Mini Journeys"  # type: ignore[union-attr]
+    # and a site without the override keeps the theme's text
+    assert page(sample, "404.html").find("h1").text == "Page not found"  # type: ignore[union-attr]
+
+
+# -- links -----------------------------------------------------------------------------
+
+
+def test_no_broken_links_in_the_mini_build(mini: Path) -> None:
+    assert broken_links(mini, MINI_BASE_PATH) == []
+
+
+def test_no_broken_links_in_the_mini_build_with_drafts(mini_drafts: Path) -> None:
+    assert broken_links(mini_drafts, MINI_BASE_PATH) == []
+
+
+def test_no_broken_links_in_the_sample_catalogue(sample: Path) -> None:
+    assert broken_links(sample, urlsplit(SAMPLE_BASE_URL).path) == []
+
+
+def test_broken_links_finds_every_kind_of_problem(tmp_path: Path) -> None:
+    """The checker itself: a site with one link of each kind, good and bad."""
+    (tmp_path / "a").mkdir()
+    (tmp_path / "index.html").write_text(
+        '<p id="top"><a href="a/page.html#here">ok</a> <a href="#top">ok</a> <a href="#">ok</a> <a href="">ok</a>'
+        '<a href="https://example.org/x">ext</a> <a href="mailto:x@example.org">ext</a> <a href="tel:+1">ext</a>'
+        '<a href="/sub/a/page.html">ok from base</a>'
+        '<a href="a/missing.html">1</a> <a href="a/page.html#nowhere">2</a> <a href="a/">3</a>'
+        '<img src="../outside.png"><a href="/elsewhere/a/page.html">5</a> <a href="javascript:alert(1)">6</a>'
+        '<a href="//cdn.example/x.js">7</a> <a href="style.css#x">8</a></p>',
+        "utf-8",
+    )
+    (tmp_path / "style.css").write_text("", "utf-8")
+    (tmp_path / "a" / "page.html").write_text('<h2 id="here">x</h2><a href="../index.html#top">ok</a>', "utf-8")
+    (tmp_path / "a" / "pic.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink">'
+        '<a xlink:href="page.html#here"><text>ok</text></a><a xlink:href="page.html#gone"><text>9</text></a></svg>',
+        "utf-8",
+    )
+    problems = broken_links(tmp_path, "/sub/")
+    assert len(problems) == 9, "\n".join(problems)
+    for expected in ("a/missing.html", "id='nowhere'", "folder a/", "outside the site", "outside the base path",
+                     "'javascript:'", "protocol-relative", "not HTML or SVG", "id='gone'"):
+        assert any(expected in p for p in problems), (expected, problems)
+    assert all(p.startswith(("index.html:1:", "a/pic.svg:1:")) for p in problems)
+
+
+def test_pages_link_to_the_stylesheet_relatively(mini: Path) -> None:
+    css = mini / "static" / "journeydocs.css"
+    assert css.is_file() and (mini / "static" / "journeydocs.js").is_file()
+    problems = []
+    for rel in html_pages(mini):
+        tree = page(mini, rel)
+        sheets = [el for el in tree.iter("link") if "stylesheet" in (el.get("rel") or "").split()]
+        hrefs = [el.get("href") or "" for el in sheets]
+        if rel == "404.html":
+            if hrefs != [f"{MINI_BASE_PATH}static/journeydocs.css"]:
+                problems.append(f"{rel}: stylesheet {hrefs}")
+        elif len(hrefs) != 1 or hrefs[0].startswith(("/", "http:", "https:")) or resolve(mini, mini / rel, hrefs[0]).target != css:
+            problems.append(f"{rel}: stylesheet {hrefs}")
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("build_name", ["mini", "sample"])
+def test_links_work_from_file_root_and_subpath(build_name: str, request: pytest.FixtureRequest) -> None:
+    """No root-relative links (except 404.html) and no assets from another host."""
+    root: Path = request.getfixturevalue(build_name)
+    problems = []
+    for path in pages(root):
+        rel = path.relative_to(root).as_posix()
+        for el, attr, value in links(page(root, rel)):
+            absolute = value.startswith(("http:", "https:", "//"))
+            asset = attr == "src" or (el.tag == "link" and not {"canonical", "alternate"} & set((el.get("rel") or "").split()))
+            if value.startswith("/") and not value.startswith("//") and rel != "404.html":
+                problems.append(f"{rel}:{el.line}: root-relative {attr}={value!r}")
+            if absolute and asset:
+                problems.append(f"{rel}:{el.line}: asset from another host {attr}={value!r}")
+    assert not problems, "\n".join(problems)
+
+
+def test_404_links_from_the_base_path(mini: Path, tmp_path: Path) -> None:
+    """404.html is served at any depth, so it links from the site's path on its host."""
+    values = [value for _el, _attr, value in links(page(mini, "404.html")) if not value.startswith("#")]
+    assert values and all(v.startswith(MINI_BASE_PATH) for v in values), values
+    moved = build(Options(root=MINI, output=tmp_path / "out", base_url="https://preview.example/deep/path")).output
+    values = [value for _el, _attr, value in links(parse(moved / "404.html")) if not value.startswith("#")]
+    assert values and all(v.startswith("/deep/path/") for v in values), values
+    assert broken_links(moved, "/deep/path/") == []
+
+
+# -- active content --------------------------------------------------------------------
+
+
+def test_scripts_come_only_from_the_theme_and_no_inline_handlers(mini: Path) -> None:
+    problems = []
+    for path in pages(mini):
+        rel = path.relative_to(mini).as_posix()
+        found = active_content(page(mini, rel))
+        for script in found.scripts:
+            src = script.get("src")
+            if not src or script.text:
+                problems.append(f"{rel}:{script.line}: inline script")
+            elif resolve(mini, path, src).target != (mini / "static" / "journeydocs.js").resolve():
+                problems.append(f"{rel}:{script.line}: script from {src!r}")
+        for el, name, _value in found.handlers:
+            problems.append(f"{rel}:{el.line}: event handler {name} on <{el.tag}>")
+    assert not problems, "\n".join(problems)
+
+
+def test_no_duplicate_ids_in_the_mini_build(mini: Path) -> None:
+    problems = [f"{rel}: {sorted(d)}" for rel in (p.relative_to(mini).as_posix() for p in pages(mini))
+                if (d := duplicate_ids(page(mini, rel)))]
+    assert not problems, "\n".join(problems)
+
+
+def test_markdown_in_stage_narratives_does_not_duplicate_ids(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    shutil.copytree(MINI, site)
+    journey = site / "content" / "journeys" / "order-service.md"
+    text = journey.read_text("utf-8")
+    text = text.replace(
+        "      The onboarding **checklist** is sent a week before the start.\n",
+        "      The onboarding **checklist** is sent a week before the start.[^1]\n\n"
+        "      ## Explore\n\n      Looking back at the start.\n\n"
+        "      ## Notes\n\n      Stage notes.\n\n"
+        "      [^1]: A footnote in the stage narrative.\n",
+    )
+    text = text.replace(
+        "Anything that is not a stage keeps its own heading.",
+        "Anything that is not a stage keeps its own heading.[^1]\n\n[^1]: A footnote in the body.",
+    )
+    journey.write_text(text, "utf-8")
+    out = build(Options(root=site, output=tmp_path / "out", strict=True)).output
+    tree = parse(out / "journeys" / "order-service" / "index.html")
+    assert duplicate_ids(tree) == set()
+
+
+# -- the build as a whole --------------------------------------------------------------
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("build_name, site", [pytest.param("mini", MINI, id="mini"), pytest.param("sample", REPO, id="sample")])
+def test_builds_are_byte_identical(build_name: str, site: Path, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    first: Path = request.getfixturevalue(build_name)
+    second = build(Options(root=site, output=tmp_path / "elsewhere" / "site")).output
+    one, two = _files(first), _files(second)
+    assert sorted(one) == sorted(two)
+    differ = [rel for rel in one if one[rel] != two[rel]]
+    assert not differ, f"differ between two builds: {differ}"
+
+
+def test_stale_files_and_staging_leftovers_disappear(tmp_path: Path) -> None:
+    out = tmp_path / "public"
+    build(Options(root=MINI, output=out))
+    (out / "stale.html").write_text("<p>old</p>", "utf-8")
+    (out / "journeys" / "renamed-journey").mkdir()
+    (out / "journeys" / "renamed-journey" / "index.html").write_text("<p>old</p>", "utf-8")
+    killed = tmp_path / ".journeydocs-tmp-public-killed"  # what a killed build leaves behind
+    killed.mkdir()
+    (killed / "index.html").write_text("half", "utf-8")
+    fresh = {p.relative_to(out).as_posix() for p in out.rglob("*")} - {"stale.html", "journeys/renamed-journey",
+                                                                       "journeys/renamed-journey/index.html"}
+
+    build(Options(root=MINI, output=out))
+    assert not (out / "stale.html").exists()
+    assert not (out / "journeys" / "renamed-journey").exists()
+    assert {p.relative_to(out).as_posix() for p in out.rglob("*")} == fresh
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["public"]  # no .journeydocs-tmp-* / -old-* beside it
+
+
+def test_sitemap_lists_every_page_as_an_absolute_url(mini: Path) -> None:
+    ns = {"sm": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+    locs = [loc.text or "" for loc in ET.parse(mini / "sitemap.xml").getroot().findall("sm:url/sm:loc", ns)]
+    assert locs and all(loc.startswith(MINI_BASE_URL) for loc in locs)
+    assert len(locs) == len(set(locs))
+    expected = {
+        MINI_BASE_URL + (rel.removesuffix("index.html"))
+        for rel in html_pages(mini) if rel != "404.html"
+    }
+    assert set(locs) == expected
+    assert MINI_BASE_URL in locs and MINI_BASE_URL + "journeys/order-service/" in locs
+    # each page names the same URL as canonical
+    for rel in html_pages(mini):
+        canonical = [el.get("href") for el in page(mini, rel).iter("link") if el.get("rel") == "canonical"]
+        assert canonical == ([] if rel == "404.html" else [MINI_BASE_URL + rel.removesuffix("index.html")]), rel
+
+
+def test_catalogue_json_has_every_journey_and_touchpoint_cross_links(mini: Path, model) -> None:  # type: ignore[no-untyped-def]
+    data = json.loads((mini / "catalogue.json").read_text("utf-8"))
+    assert data["site"]["base_url"] == MINI_BASE_URL
+    journeys = {j["slug"]: j for j in data["journeys"]}
+    assert set(journeys) == set(PUBLISHED) == set(model.journeys)
+    touchpoints = {t["slug"]: t for t in data["touchpoints"]}
+    assert set(touchpoints) == {"web-portal", "help-desk", "invoice", "kickoff-meeting"}
+
+    expected: dict[str, set[tuple[str, str, str]]] = {slug: set() for slug in touchpoints}
+    for slug, j in journeys.items():
+        page_ids = ids(page(mini, f"journeys/{slug}/index.html"))
+        for stage in j["stages"]:
+            for n, i in enumerate(stage["interactions"], start=1):
+                assert i["touchpoint"] in touchpoints
+                anchor = f"i-{stage['stage']}-{n}"
+                assert anchor in page_ids
+                expected[i["touchpoint"]].add((slug, stage["stage"], anchor))
+    for slug, t in touchpoints.items():
+        uses = {(u["journey"], u["stage"], u["anchor"]) for u in t["uses"]}
+        assert uses == expected[slug], slug
+        assert t["journeys"] == sorted({u[0] for u in uses}), slug
+    assert ("order-service", "onboard", "i-onboard-2") in expected["help-desk"]
+    assert journeys["order-service"]["related"] == ["get-support"]
+    assert journeys["get-support"]["related"] == ["order-service"]
+
+
+def test_journey_schema_is_published(mini: Path) -> None:
+    for kind in ("journey", "persona", "touchpoint"):
+        schema = json.loads((mini / "schema" / f"{kind}.schema.json").read_text("utf-8"))
+        assert isinstance(schema, dict) and schema.get("type") == "object", kind
+    schema = json.loads((mini / "schema" / "journey.schema.json").read_text("utf-8"))
+    spec_fields = {"title", "summary", "personas", "consumer", "provider", "relationship", "agreement", "owner",
+                   "tags", "draft", "stages", "flow", "indicators", "trust", "related"}
+    assert spec_fields <= set(schema["properties"])
+    assert {"title", "personas", "stages"} <= set(schema["required"])
