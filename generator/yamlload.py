@@ -79,10 +79,15 @@ def parse(text: str, line_offset: int = 0) -> Parsed:
         message = "; ".join(parts) or "invalid YAML"
         line, col = (mark.line, mark.column) if mark else (0, 0)
         raise YamlProblem(f"YAML syntax error: {message}", line + line_offset, col) from None
-    except yaml.YAMLError as exc:  # reader errors such as control characters
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "mark", None)
-        line, col = (mark.line, mark.column) if mark else (0, 0)
-        raise YamlProblem(f"YAML error: {exc}", line + line_offset, col) from None
+    except yaml.reader.ReaderError as exc:  # characters YAML does not allow
+        before = text[: exc.position]
+        line, col = before.count("\n"), exc.position - (before.rfind("\n") + 1)
+        character = exc.character if isinstance(exc.character, str) else chr(exc.character)
+        raise YamlProblem(
+            f"character U+{ord(character):04X} is not allowed in YAML", line + line_offset, col
+        ) from None
+    except yaml.YAMLError as exc:  # pragma: no cover - every libyaml error is one of the above
+        raise YamlProblem(f"YAML error: {' '.join(str(exc).split())}", line_offset, 0) from None
     builder = _Builder(line_offset)
     if node is None:
         return Parsed(None, builder.positions, [])

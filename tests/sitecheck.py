@@ -4,7 +4,8 @@ Everything here uses the standard library only (``html.parser``), so tests can
 assert on the *parsed* output rather than on snapshots of it.
 
 * :func:`parse` turns an HTML or SVG file into a small element tree.
-* :func:`ids` lists the ``id`` values of a document (the targets of ``#fragment``).
+* :func:`ids` lists the ``id`` values of a document (the targets of ``#fragment``);
+  :func:`duplicate_ids` the ones that occur more than once.
 * :func:`resolve` resolves a link the way a browser does when the site is opened
   from disk (``file://``), so a site that passes works from ``/`` and any subpath.
 * :func:`broken_links` walks a whole build and reports every link that leads nowhere.
@@ -32,8 +33,10 @@ __all__ = [
     "parse",
     "parse_text",
     "ids",
+    "duplicate_ids",
     "links",
     "resolve",
+    "Resolved",
     "broken_links",
     "active_content",
     "pages",
@@ -94,7 +97,11 @@ class Element:
                 yield from child.iter(tag)
 
     def find_all(self, tag: str | None = None, **attrs: str) -> list[Element]:
-        """Descendants (and self) with *tag* whose attributes equal *attrs* (``class_`` matches one class)."""
+        """Descendants (and self) with *tag* whose attributes equal *attrs*.
+
+        ``class_="x"`` matches elements that have the class ``x``; other keyword
+        names have ``_`` read as ``-`` (``aria_current="page"``).
+        """
         wanted_class = attrs.pop("class_", None)
         found = []
         for el in self.iter(tag):
@@ -182,6 +189,18 @@ def ids(path: Path | Element) -> set[str]:
     """Every ``id`` in a document (a file path or an already parsed tree)."""
     tree = path if isinstance(path, Element) else parse(path)
     return {el.attrs["id"] for el in tree.iter() if "id" in el.attrs}
+
+
+def duplicate_ids(path: Path | Element) -> set[str]:
+    """The ``id`` values that occur more than once in a document."""
+    tree = path if isinstance(path, Element) else parse(path)
+    seen: set[str] = set()
+    dupes: set[str] = set()
+    for el in tree.iter():
+        value = el.attrs.get("id")
+        if value is not None:
+            (dupes if value in seen else seen).add(value)
+    return dupes
 
 
 def links(tree: Element) -> Iterator[tuple[Element, str, str]]:

@@ -14,6 +14,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tomllib
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -23,16 +24,15 @@ import pytest
 from generator.build import Options, build, load
 
 try:  # tests/ is a package (tests/__init__.py); fall back to a plain module if it stops being one
-    from .sitecheck import Element, active_content, broken_links, ids, links, pages, parse, resolve
+    from .sitecheck import Element, active_content, broken_links, duplicate_ids, ids, links, pages, parse, resolve
 except ImportError:
-    from sitecheck import Element, active_content, broken_links, ids, links, pages, parse, resolve  # type: ignore[no-redef]
+    from sitecheck import Element, active_content, broken_links, duplicate_ids, ids, links, pages, parse, resolve  # type: ignore[no-redef]
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 MINI = HERE / "fixtures" / "mini"
 MINI_BASE_URL = "https://example.org/mini/"
 MINI_BASE_PATH = "/mini/"
-SAMPLE_BASE_URL = "https://journeys.northwind.example/"
 
 PUBLISHED = ("get-support", "order-service")
 DRAFT = "draft-idea"
@@ -121,17 +121,6 @@ def diagram_svg(tree: Element) -> Element:
     found = [svg for svg in tree.iter("svg") if any("graph" in g.classes for g in svg.iter("g"))]
     assert len(found) == 1, f"expected one stage diagram, found {len(found)}"
     return found[0]
-
-
-def duplicate_ids(tree: Element) -> set[str]:
-    seen: set[str] = set()
-    dupes: set[str] = set()
-    for el in tree.iter():
-        value = el.attrs.get("id")
-        if value is None:
-            continue
-        (dupes if value in seen else seen).add(value)
-    return dupes
 
 
 def html_pages(root: Path) -> list[str]:
@@ -243,10 +232,13 @@ def test_diagram_links_touchpoints_and_stages_and_draws_every_edge(mini: Path, m
         if edge.label:
             assert edge.label in g.text
 
-    titles = [t.text for t in svg.iter("title")]
-    descs = [d.text for d in svg.iter("desc")]
-    assert titles and journey.title in titles[0]
-    assert descs and all(model.stage(s).title in descs[0] for s in journey.stage_ids)
+    # the diagram's own title and description come first (browsers and screen readers
+    # read the <svg>'s first <title>); Graphviz's internal node titles are gone
+    first = [c for c in svg.children if isinstance(c, Element)][:2]
+    assert [c.tag for c in first] == ["title", "desc"]
+    assert first[0].text == f"Stage diagram of {journey.title}"
+    assert all(model.stage(s).title in first[1].text for s in journey.stage_ids)
+    assert len(list(svg.iter("title"))) == 1
 
 
 def test_diagram_edge_labels_come_from_flow(mini: Path) -> None:
@@ -351,6 +343,13 @@ def test_drafts_are_built_with_drafts(mini_drafts: Path) -> None:
     assert kickoff and "Meets the account team for a kick-off" in row_of(kickoff[0]).text
 
 
+def test_a_draft_named_in_related_does_not_leak_into_the_build(tmp_path: Path) -> None:
+    out = _edited_mini(tmp_path, ("related: [get-support]", f"related: [get-support, {DRAFT}]"))
+    assert _related(out, "order-service") == {"get-support"}
+    leaks = [p.relative_to(out).as_posix() for p in sorted(out.rglob("*")) if p.is_file() and DRAFT.encode() in p.read_bytes()]
+    assert leaks == []
+
+
 # -- templates -------------------------------------------------------------------------
 
 
@@ -375,7 +374,8 @@ def test_no_broken_links_in_the_mini_build_with_drafts(mini_drafts: Path) -> Non
 
 
 def test_no_broken_links_in_the_sample_catalogue(sample: Path) -> None:
-    assert broken_links(sample, urlsplit(SAMPLE_BASE_URL).path) == []
+    base_url = tomllib.loads((REPO / "site.toml").read_text("utf-8"))["site"].get("base_url", "")
+    assert broken_links(sample, urlsplit(base_url).path or "/") == []
 
 
 def test_broken_links_finds_every_kind_of_problem(tmp_path: Path) -> None:
@@ -473,25 +473,52 @@ def test_no_duplicate_ids_in_the_mini_build(mini: Path) -> None:
     assert not problems, "\n".join(problems)
 
 
-def test_markdown_in_stage_narratives_does_not_duplicate_ids(tmp_path: Path) -> None:
+def _edited_mini(tmp_path: Path, *replacements: tuple[str, str]) -> Path:
+    """A copy of the mini fixture with text replaced in order-service.md, built; returns the output."""
     site = tmp_path / "site"
     shutil.copytree(MINI, site)
     journey = site / "content" / "journeys" / "order-service.md"
     text = journey.read_text("utf-8")
-    text = text.replace(
-        "      The onboarding **checklist** is sent a week before the start.\n",
-        "      The onboarding **checklist** is sent a week before the start.[^1]\n\n"
-        "      ## Explore\n\n      Looking back at the start.\n\n"
-        "      ## Notes\n\n      Stage notes.\n\n"
-        "      [^1]: A footnote in the stage narrative.\n",
-    )
-    text = text.replace(
-        "Anything that is not a stage keeps its own heading.",
-        "Anything that is not a stage keeps its own heading.[^1]\n\n[^1]: A footnote in the body.",
-    )
+    for old, new in replacements:
+        assert old in text
+        text = text.replace(old, new)
     journey.write_text(text, "utf-8")
-    out = build(Options(root=site, output=tmp_path / "out", strict=True)).output
+    return build(Options(root=site, output=tmp_path / "out", strict=True)).output
+
+
+def test_markdown_in_stage_narratives_does_not_duplicate_ids(tmp_path: Path) -> None:
+    """Stage narratives and the body are separate Markdown fragments of one page: their
+    heading and footnote ids must not repeat each other or the page's stage-<id> sections."""
+    out = _edited_mini(
+        tmp_path,
+        (
+            "      The onboarding **checklist** is sent a week before the start.\n",
+            "      The onboarding **checklist** is sent a week before the start.[^1]\n\n"
+            "      ## Explore\n\n      Looking back at the start.\n\n"
+            "      ## Notes\n\n      Stage notes.\n\n"
+            "      [^1]: A footnote in the stage narrative.\n",
+        ),
+        (
+            "Anything that is not a stage keeps its own heading.",
+            "Anything that is not a stage keeps its own heading.[^1]\n\n[^1]: A footnote in the body.",
+        ),
+    )
     tree = parse(out / "journeys" / "order-service" / "index.html")
+    assert duplicate_ids(tree) == set()
+    assert broken_links(out, MINI_BASE_PATH) == []
+
+
+def test_numbered_heading_ids_do_not_collide_with_a_heading_ending_in_a_number(tmp_path: Path) -> None:
+    out = _edited_mini(
+        tmp_path,
+        (
+            "Anything that is not a stage keeps its own heading.",
+            "Anything that is not a stage keeps its own heading.\n\n## Notes\n\nMore.\n\n## Notes 2\n\nEven more.",
+        ),
+    )
+    tree = parse(out / "journeys" / "order-service" / "index.html")
+    headings = [h for h in tree.iter() if h.tag in ("h3", "h4") and h.text.startswith("Notes")]
+    assert [h.text for h in headings] == ["Notes", "Notes", "Notes 2"]
     assert duplicate_ids(tree) == set()
 
 

@@ -38,7 +38,7 @@ def catalogue(site: Site, built: str | None = None) -> str:
                 **{k: v for k, v in asdict(j).items() if k not in ("rel", "digest")},
                 "source": j.rel,
                 "related": list(site.related[j.slug]),
-                "related_declared": list(j.related),
+                "related_declared": [r for r in j.related if r in site.journeys],
             }
             for j in site.journeys.values()
         ],

@@ -115,7 +115,11 @@ class Markdown:
                 token.meta["stage_section"] = stage
                 continue
             base = f"stage-{stage}" if stage else f"section-{slugify(title) or 'heading'}"
-            count = used.get(base, 0)
-            used[base] = count + 1
-            token.attrSet("id", base if count == 0 else f"{base}-{count + 1}")
+            anchor, n = base, used.get(base, 0)
+            while anchor in used:  # "Notes", "Notes", "Notes 2" must not share section-notes-2
+                n += 1
+                anchor = f"{base}-{n}"
+            used[base] = max(n, 1)
+            used[anchor] = 1
+            token.attrSet("id", anchor)
         return tokens

@@ -49,8 +49,10 @@ def render_site(site: Site, out: Output, timings: object, built: str | None = No
     out.write("catalogue.json", catalogue(site, built))
     for kind in ("journey", "persona", "touchpoint"):
         out.write(f"schema/{kind}.schema.json", json.dumps(schema(kind), indent=2, ensure_ascii=False) + "\n")
+    # Drafts (in a --drafts preview) and the 404 page are not for search engines.
+    unlisted = {"404.html"} | {f"journeys/{j.slug}/index.html" for j in site.journeys.values() if j.draft}
     if site.config.base_url:
-        out.write("sitemap.xml", sitemap(site.config.base_url, [p for p in html_paths if p != "404.html"], built))
+        out.write("sitemap.xml", sitemap(site.config.base_url, [p for p in html_paths if p not in unlisted], built))
     static = theme_dir(site.config) / "static"
     if static.is_dir():
         for path in sorted(static.rglob("*")):

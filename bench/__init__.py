@@ -1,0 +1,1 @@
+"""Build benchmark: synthetic catalogues and timed builds (``make bench``)."""
