@@ -1,26 +1,32 @@
 """The pipeline: config -> load -> validate -> model -> render -> write.
 
 Everything is gathered and validated before anything is written (as MkDocs'
-``build`` does), so content with errors never reaches the output.  Each phase is
-timed, because the benchmark reports where a build spends its time.
+``build`` does), so content with errors never reaches the output.  Between runs
+the build cache skips parsing unchanged files and re-rendering outputs whose
+inputs did not change; each phase is timed for the benchmark.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
-from datetime import datetime, timezone
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
 from pathlib import Path
 
-from .config import SiteConfig, load_config
-from .diagnostics import ContentError, Report, UsageError
-from .load import Document, Source, discover, read_source
+from . import __version__
+from .cache import BuildCache
+from .config import SiteConfig, load_config, theme_dir
+from .deps import Job, fingerprints, plan
+from .diagnostics import ContentError, Diagnostic, Report, UsageError
+from .load import Document, Source, digest, discover, parse_source, read_bytes
 from .model import Site, build_site
-from .render.site import render_site
-from .validate import validate
+from .render.pages import template_dirs
+from .render.site import Renderer, run_jobs, worker_count
+from .validate import check_document, validate
 from .write import Output, check_output_dir, clean_leftovers
 
 
@@ -32,6 +38,8 @@ class Options:
     drafts: bool = False
     base_url: str | None = None
     search: bool | None = None
+    workers: int | None = None
+    use_cache: bool = True
 
 
 @dataclass(slots=True)
@@ -66,8 +74,14 @@ class Result:
     pages: int
     diagrams: int
     files: int
+    rendered: int
+    reused: int
     seconds: float
     timings: Timings
+
+
+def cache_folder(config: SiteConfig) -> Path:
+    return (config.root / config.cache_dir).resolve()
 
 
 def load(options: Options, timings: Timings | None = None) -> Loaded:
@@ -83,12 +97,31 @@ def load(options: Options, timings: Timings | None = None) -> Loaded:
         report.extend(config.warnings)
         sources, notes = discover(options.root)
         report.extend(notes)
+        cache = BuildCache(cache_folder(config) if options.use_cache else None)
+        previous = cache.documents()
+        entries: dict[str, tuple[str, Document | None, list[Diagnostic]]] = {}
         documents: list[Document] = []
+        parsed = 0
         for source in sources:
-            document, problems = read_source(source)
+            raw, problems = read_bytes(source)
+            if raw is None:
+                report.extend(problems)
+                continue
+            key = digest(raw)
+            cached = previous.get(source.rel)
+            if cached is not None and cached[0] == key and (cached[1] is None or cached[1].slug == source.slug):
+                document, problems = cached[1], cached[2]
+            else:
+                parsed += 1
+                document, problems = parse_source(source, raw)
+                if document is not None:
+                    problems = problems + check_document(document)
+            entries[source.rel] = (key, document, problems)
             report.extend(problems)
             if document is not None:
                 documents.append(document)
+        if parsed or entries.keys() != previous.keys():
+            cache.save_documents(entries)
     with timings.phase("validate"):
         loaded_paths = {d.rel for d in documents}
         unreadable = [(s.kind, s.slug) for s in sources if s.rel not in loaded_paths]
@@ -122,28 +155,98 @@ def source_date() -> str | None:
     return moment.date().isoformat()
 
 
-def build(options: Options) -> Result:
+def global_digest(config: SiteConfig, options: Options, built: str | None, extra: str = "") -> str:
+    """Everything every output depends on: settings, templates, theme files, version."""
+    h = hashlib.blake2b(digest_size=16)
+    h.update(f"{__version__}\0{options.drafts}\0{config.base_url}\0{config.search}\0{built}\0{extra}\0".encode())
+    h.update(config.config_path.read_bytes())
+    folders = [*template_dirs(config), theme_dir(config) / "static"]
+    for folder in folders:
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                h.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()
+
+
+ProgressFactory = Callable[[int], Callable[[int], None]]
+
+
+def build(
+    options: Options,
+    progress: ProgressFactory | None = None,
+    extra_head: str = "",
+) -> Result:
     """Build the site into its output directory, or raise without touching it."""
     start = time.perf_counter()
     timings = Timings()
     loaded = load(options, timings)
     if loaded.site is None or loaded.report.failed(options.strict):
         raise ContentError(loaded.report, options.strict)
-    site = loaded.site
-    target = check_output_dir(output_dir(options, loaded.config), options.root)
+    site, config = loaded.site, loaded.config
+    target = check_output_dir(output_dir(options, config), options.root)
     clean_leftovers(target)
     built = source_date()
+    cache = BuildCache(cache_folder(config) if options.use_cache else None)
+
+    with timings.phase("plan"):
+        the_plan = plan(site)
+        digests = {f"{d.kind}:{d.slug}": d.digest for d in loaded.documents}
+        prints = fingerprints(the_plan, digests, global_digest(config, options, built, extra_head))
+        previous = cache.manifest(target) if target.is_dir() else {}
+
+    renderer = Renderer(site, built, cache_folder(config) if options.use_cache else None, extra_head)
+    manifest: dict[Job, tuple[str, dict[str, int]]] = {}
     with Output(target) as out:
-        stats = render_site(site, out, timings, built)
+        with timings.phase("reuse"):
+            todo: list[Job] = []
+            for job in the_plan.jobs:
+                old = previous.get(job)
+                if old and old[0] == prints[job] and _reusable(out, old[1]):
+                    for rel in old[1]:
+                        out.reuse(rel)
+                    manifest[job] = old
+                else:
+                    todo.append(job)
+        reused = len(the_plan.jobs) - len(todo)
+        # Journeys first: they are the heaviest jobs, so workers finish together.
+        todo.sort(key=lambda job: job[0] != "journey")
+        workers = worker_count(options.workers if options.workers is not None else config.workers, len(todo))
+        tick = progress(len(the_plan.jobs)) if progress else None
+        if tick and reused:
+            tick(reused)
+        with timings.phase("render"):
+            for job, files in run_jobs(renderer, todo, out.staging, workers, tick):
+                for rel, size in files:
+                    out.claim(rel, size)
+                manifest[job] = (prints[job], dict(files))
+        timings.phases["diagrams"] = renderer.diagram_seconds
+        timings.phases["pages"] = renderer.page_seconds
         with timings.phase("write"):
             out.commit()
+    cache.save_manifest(target, manifest)
+    pages = sum(1 for rel in out.written if rel.endswith(".html"))
     return Result(
         site=site,
         report=loaded.report,
         output=target,
-        pages=stats.pages,
-        diagrams=stats.diagrams,
+        pages=pages,
+        diagrams=len(site.journeys),
         files=len(out.written),
+        rendered=len(todo),
+        reused=reused,
         seconds=time.perf_counter() - start,
         timings=timings,
     )
+
+
+def _reusable(out: Output, files: dict[str, int]) -> bool:
+    """The previous files of a job are all there, with the sizes the build wrote."""
+    for rel, size in files.items():
+        try:
+            if (out.target / rel).stat().st_size != size:
+                return False
+        except OSError:
+            return False
+    return True

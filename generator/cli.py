@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import signal
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -102,15 +103,27 @@ def check(site: Path, strict: bool, drafts: bool) -> None:
 @strict_option
 @drafts_option
 @click.option("--base-url", default=None, help="Override base_url from site.toml (for preview deployments).")
+@click.option("--workers", type=click.IntRange(min=0), default=None, help="Render processes (default: one per core).")
+@click.option("--no-cache", is_flag=True, help="Ignore and do not write the build cache.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar and no final line; problems are still shown.")
 @handle_errors
-def build_command(site: Path, output: Path | None, strict: bool, drafts: bool, base_url: str | None) -> None:
+def build_command(
+    site: Path, output: Path | None, strict: bool, drafts: bool, base_url: str | None,
+    workers: int | None, no_cache: bool, quiet: bool,
+) -> None:
     """Build the catalogue into the output folder."""
-    result = build(Options(root=site, output=output, strict=strict, drafts=drafts, base_url=base_url))
-    _print_report(result.report, sys.stderr)
-    click.echo(
-        f"built {result.pages:,} pages and {result.diagrams:,} diagrams into {_shown(result.output)} "
-        f"in {result.seconds:.1f} s"
+    options = Options(
+        root=site, output=output, strict=strict, drafts=drafts, base_url=base_url,
+        workers=workers, use_cache=not no_cache,
     )
+    progress = None if quiet or not sys.stderr.isatty() else ProgressBar
+    result = build(options, progress=progress)
+    _print_report(result.report, sys.stderr)
+    if not quiet:
+        click.echo(
+            f"built {result.pages:,} pages and {result.diagrams:,} diagrams into {_shown(result.output)} "
+            f"in {result.seconds:.1f} s ({result.rendered:,} jobs rendered, {result.reused:,} reused)"
+        )
 
 
 @main.command()
@@ -125,6 +138,29 @@ def new(kind: str, name: str, site: Path) -> None:
     config = load_config(site)
     path = new_document(config, kind, name)
     click.echo(f"created {_shown(path)}")
+
+
+class ProgressBar:
+    """A one-line progress bar on standard error, shown only once a build has run for a second."""
+
+    DELAY = 1.0
+
+    def __init__(self, total: int) -> None:
+        self.total, self.done = max(total, 1), 0
+        self.start = time.monotonic()
+        self.shown = False
+
+    def __call__(self, count: int) -> None:
+        self.done += count
+        if time.monotonic() - self.start < self.DELAY:
+            return
+        self.shown = True
+        width = 30
+        filled = int(width * self.done / self.total)
+        sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {self.done:,}/{self.total:,} jobs")
+        if self.done >= self.total:
+            sys.stderr.write("\r" + " " * (width + 40) + "\r")
+        sys.stderr.flush()
 
 
 def _shown(path: Path) -> str:

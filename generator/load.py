@@ -102,20 +102,38 @@ def _walk(base: Path, content: Path) -> Iterator[Path]:
             yield Path(folder) / name
 
 
+def read_bytes(source: Source) -> tuple[bytes | None, list[Diagnostic]]:
+    """The file's bytes, or the reason it cannot be read (missing, too large)."""
+    try:
+        size = source.path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            message = f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,} (10 MB)"
+            return None, [Diagnostic(source.rel, 1, 1, Severity.ERROR, message)]
+        return source.path.read_bytes(), []
+    except OSError as exc:
+        message = f"cannot read the file: {exc.strerror or exc}"
+        return None, [Diagnostic(source.rel, 1, 1, Severity.ERROR, message)]
+
+
+def digest(raw: bytes) -> str:
+    return hashlib.blake2b(raw, digest_size=16).hexdigest()
+
+
 def read_source(source: Source) -> tuple[Document | None, list[Diagnostic]]:
     """Read and parse one file; never raises for anything the file contains."""
+    raw, problems = read_bytes(source)
+    if raw is None:
+        return None, problems
+    return parse_source(source, raw)
+
+
+def parse_source(source: Source, raw: bytes) -> tuple[Document | None, list[Diagnostic]]:
+    """Parse the bytes of one content file into a document with positions."""
     rel = source.rel
 
     def problem(line: int, col: int, message: str) -> tuple[None, list[Diagnostic]]:
         return None, [Diagnostic(rel, line, col, Severity.ERROR, message)]
 
-    try:
-        size = source.path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            return problem(1, 1, f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,} (10 MB)")
-        raw = source.path.read_bytes()
-    except OSError as exc:
-        return problem(1, 1, f"cannot read the file: {exc.strerror or exc}")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -128,7 +146,6 @@ def read_source(source: Source) -> tuple[Document | None, list[Diagnostic]]:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         return problem(1, 1, f"the file is empty; a {source.kind} needs at least its required fields")
-    digest = hashlib.blake2b(raw, digest_size=16).hexdigest()
     is_yaml = source.path.name.endswith(YAML_SUFFIXES)
     if is_yaml:
         yaml_text, body, yaml_offset, body_line = text, "", 0, 1
@@ -174,7 +191,7 @@ def read_source(source: Source) -> tuple[Document | None, list[Diagnostic]]:
         body=body,
         body_line=body_line,
         positions=parsed.positions,
-        digest=digest,
+        digest=digest(raw),
         is_yaml=is_yaml,
     )
     return document, diagnostics

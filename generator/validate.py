@@ -49,7 +49,10 @@ def validate(
     report: Report,
     unreadable: Iterable[tuple[str, str]] = (),
 ) -> None:
-    """Report every problem in *documents*: slugs, schema, then cross-references.
+    """Report the problems between documents: slugs, then cross-references.
+
+    Each document's own problems (schema) come from :func:`check_document`,
+    which a build runs only for files that changed.
 
     *unreadable* lists (kind, slug) of files that exist but could not be parsed:
     they already have their own error, so references to them are not reported
@@ -57,8 +60,6 @@ def validate(
     """
     docs = list(documents)
     _check_slugs(docs, report)
-    for doc in docs:
-        check_schema(doc, report)
     slugs = {kind: {d.slug for d in docs if d.kind == kind} for kind in _KIND_NAMES}
     for kind, slug in unreadable:
         slugs[kind].add(slug)
@@ -86,6 +87,13 @@ def _check_slugs(docs: list[Document], report: Report) -> None:
             )
         else:
             seen[key] = doc
+
+
+def check_document(doc: Document) -> list:
+    """One document's own problems (its schema), independent of every other file."""
+    report = Report()
+    check_schema(doc, report)
+    return report.items
 
 
 def check_schema(doc: Document, report: Report) -> None:

@@ -50,6 +50,22 @@ def _inside(child: Path, parent: Path) -> bool:
     return child != parent and parent in child.parents
 
 
+def write_file(staging: Path, rel: str, data: bytes | str) -> int:
+    """Write one output file under *staging*; return its size.
+
+    Used by the main process and by render workers alike, so every write goes
+    through the same path check.
+    """
+    path = PurePosixPath(rel)
+    if path.is_absolute() or ".." in path.parts or not path.parts:
+        raise OutputError(f"internal error: output path {rel!r} escapes the output folder")
+    full = staging / path
+    full.parent.mkdir(parents=True, exist_ok=True)
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    full.write_bytes(payload)
+    return len(payload)
+
+
 class Output:
     """A staging directory that becomes the output on :meth:`commit`.
 
@@ -64,28 +80,36 @@ class Output:
         self.written: set[str] = set()
         self.bytes = 0
 
-    def write(self, rel: str, data: bytes | str) -> None:
-        path = PurePosixPath(rel)
-        if path.is_absolute() or ".." in path.parts or not path.parts:
-            raise OutputError(f"internal error: output path {rel!r} escapes the output folder")
+    def claim(self, rel: str, size: int = 0) -> None:
+        """Record that *rel* was written (by this process or a worker); once only."""
         if rel in self.written:
             raise OutputError(f"internal error: two outputs claim {rel}")
         self.written.add(rel)
-        full = self.staging / path
-        full.parent.mkdir(parents=True, exist_ok=True)
-        payload = data.encode("utf-8") if isinstance(data, str) else data
-        full.write_bytes(payload)
-        self.bytes += len(payload)
+        self.bytes += size
 
-    def adopt(self, rel: str, source: Path) -> None:
-        """Copy a file (theme asset) into the output under *rel*."""
-        self.write(rel, source.read_bytes())
+    def write(self, rel: str, data: bytes | str) -> None:
+        self.claim(rel)
+        self.bytes += write_file(self.staging, rel, data)
+
+    def reuse(self, rel: str) -> bool:
+        """Take *rel* unchanged from the current output (a hard link, else a copy)."""
+        source = self.target / rel
+        if not source.is_file():
+            return False
+        self.claim(rel)
+        destination = self.staging / rel
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(source, destination)  # the old output is never modified in place, only replaced
+        except OSError:
+            shutil.copy2(source, destination)
+        return True
 
     def adopt_tree(self, rel: str, tree: Path) -> None:
         """Account for a folder another tool produced inside the staging directory."""
         for path in sorted(tree.rglob("*")):
             if path.is_file():
-                self.written.add(f"{rel}/{path.relative_to(tree).as_posix()}")
+                self.claim(f"{rel}/{path.relative_to(tree).as_posix()}")
 
     def commit(self) -> None:
         """Swap the staging directory in place of the target; the old output is removed."""

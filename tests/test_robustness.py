@@ -91,15 +91,15 @@ def test_failed_render_leaves_previous_output_untouched(make_site, monkeypatch) 
 
     monkeypatch.setattr("generator.render.pages.Pages.touchpoint", explode)
     with pytest.raises(RuntimeError):
-        build(Options(root=site))
+        build(Options(root=site, use_cache=False))
     assert _snapshot(site / "public") == before
-    assert [p.name for p in site.iterdir() if p.name.startswith(".journeydocs-")] == []
+    assert [p.name for p in site.iterdir() if p.name.startswith((".journeydocs-tmp", ".journeydocs-old"))] == []
 
 
 def test_sigint_mid_build_leaves_previous_output_untouched(tmp_path: Path) -> None:
     site = _big_site(tmp_path, journeys=150)
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    command = [sys.executable, "-m", "generator", "build", "--site", str(site)]
+    command = [sys.executable, "-m", "generator", "build", "--site", str(site), "--no-cache"]
     subprocess.run(command, check=True, env=env, capture_output=True)
     before = _snapshot(site / "public")
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -114,7 +114,7 @@ def test_sigint_mid_build_leaves_previous_output_untouched(tmp_path: Path) -> No
     assert process.returncode == 130, err
     assert b"Traceback" not in err
     assert _snapshot(site / "public") == before
-    assert [p.name for p in site.iterdir() if p.name.startswith(".journeydocs-")] == []
+    assert [p.name for p in site.iterdir() if p.name.startswith((".journeydocs-tmp", ".journeydocs-old"))] == []
 
 
 def _snapshot(folder: Path) -> dict[str, bytes]:

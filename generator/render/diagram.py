@@ -23,6 +23,7 @@ import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pygraphviz
 
@@ -113,20 +114,13 @@ def dot_source(site: Site, journey: Journey) -> str:
         )
         for band, _label in BANDS:
             lines.append(f"B{column}_{band} [label=<{_band_table(site, by_band.get((stage.id, band), []))}>, id=\"band-{stage.id}-{band}\"];")
-        for line_row in ("consumer", "shared"):
-            lines.append(f'V{column}_{line_row} [shape=point, width=0.01, height=0.01, label=""];')
-        chain = [f"S{column}", f"B{column}_consumer", f"V{column}_consumer", f"B{column}_shared", f"V{column}_shared", f"B{column}_provider"]
-        lines.append(" -> ".join(chain) + " [style=invis, weight=100];")
+        lines.append(f"S{column} -> B{column}_consumer -> B{column}_shared -> B{column}_provider [style=invis, weight=100];")
 
     lines.append("{rank=same; L_stage; " + " ".join(f"S{c};" for c in range(len(stages))) + "}")
     for band, _label in BANDS:
         lines.append(f"{{rank=same; L_{band}; " + " ".join(f"B{c}_{band};" for c in range(len(stages))) + "}")
-    for line_row in ("consumer", "shared"):
-        members = [f"L_line_{line_row}"] + [f"V{c}_{line_row}" for c in range(len(stages))]
-        lines.append(f"{{rank=same; {'; '.join(members)};}}")
-        lines.append(" -> ".join(members) + ' [style=dashed, arrowhead=none, color="#888888", weight=0];')
     if stages:
-        lines.append(f"L_stage -> S0 [style=invis];")
+        lines.append("L_stage -> S0 [style=invis];")
 
     column_of = {s.id: c for c, s in enumerate(stages)}
     for number, edge in enumerate(journey.flow):
@@ -206,7 +200,11 @@ def render_svg(dot: str, title: str, description: str) -> str:
     """Lay out *dot* and return a standalone SVG document with ``<title>`` and ``<desc>``."""
     graph = pygraphviz.AGraph(string=dot)
     with _filtered_stderr():
-        svg = graph.draw(format="svg", prog="dot").decode("utf-8")
+        graph.layout(prog="dot")
+        lines = _visibility_lines(graph)  # read the layout before drawing releases it
+        svg = graph.draw(format="svg").decode("utf-8")
+    marker = svg.index(">", svg.index('<polygon fill="white" stroke="none"')) + 1
+    svg = svg[:marker] + "\n" + lines + svg[marker:]
     svg = _COMMENT_RE.sub("", svg)
     head = f"\n<title>{html.escape(title)}</title>\n<desc>{html.escape(description)}</desc>"
     # Graphviz titles the graph and every node and edge with internal names
@@ -217,14 +215,63 @@ def render_svg(dot: str, title: str, description: str) -> str:
     return svg[:start] + head + svg[start:]
 
 
+def _visibility_lines(graph: pygraphviz.AGraph) -> str:
+    """Draw the two lines of visibility across the whole diagram.
+
+    Graphviz has no edge that spans a rank, and chains of invisible nodes to
+    fake one double the layout time; so the lines are drawn after layout, at
+    the height of their lane labels, from the label to the right edge.
+    """
+    right = float(graph.graph_attr["bb"].split(",")[2])
+    paths = []
+    for key in ("consumer", "shared"):
+        node = graph.get_node(f"L_line_{key}")
+        x, y = (float(v) for v in node.attr["pos"].split(","))
+        start = x + float(node.attr["width"]) * 36 + 6
+        paths.append(
+            f'<g id="visibility-line-{key}" class="visibility-line">'
+            f'<path fill="none" stroke="#777777" stroke-width="1.2" stroke-dasharray="6,3" '
+            f'd="M{start:.2f},{-y:.2f} L{right - 4:.2f},{-y:.2f}"/></g>'
+        )
+    return "\n".join(paths)
+
+
+class DiagramCache:
+    """Finished SVGs by key; safe to delete at any time (``build.cache_dir``)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def _path(self, key: str) -> Path:
+        return self.folder / key[:2] / f"{key}.svg"
+
+    def get(self, key: str) -> str | None:
+        try:
+            return self._path(key).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+
+    def put(self, key: str, svg: str) -> None:
+        path = self._path(key)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            temp.write_text(svg, encoding="utf-8")
+            os.replace(temp, path)  # atomic: parallel workers never see half a file
+        except OSError:
+            pass  # a cache that cannot be written only costs time
+
+
 def inline_svg(svg: str) -> str:
     """The ``<svg>`` element alone, for embedding in an HTML page."""
     start = svg.index("<svg")
     return svg[start:].strip()
 
 
-def cache_key(dot: str) -> str:
-    return hashlib.blake2b(f"{__version__}\n{pygraphviz.__version__}\n{dot}".encode(), digest_size=16).hexdigest()
+def cache_key(dot: str, title: str, description: str) -> str:
+    """Key of a diagram in the cache: everything the SVG is made from."""
+    material = "\n\x00".join((__version__, pygraphviz.__version__, title, description, dot))
+    return hashlib.blake2b(material.encode(), digest_size=16).hexdigest()
 
 
 def describe(site: Site, journey: Journey) -> str:

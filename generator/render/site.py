@@ -1,62 +1,194 @@
-"""Render a whole site into an :class:`~generator.write.Output`.
+"""Render a whole site: jobs, run in parallel, reusing what has not changed.
 
-This is the only place that knows the list of outputs; each output itself is
-produced by a pure function of the model (pages, diagrams, feeds).
+This is the only place that knows the list of outputs.  Each job (see
+:mod:`generator.deps`) is a pure function of the model, so jobs can run in any
+order, in any number of worker processes, and produce the same bytes; a job
+whose fingerprint matches the previous build reuses its previous files.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import multiprocessing
+import os
+import signal
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from ..config import theme_dir
-from ..model import Journey, Site
+from ..deps import Job
+from ..model import Site
 from ..validate import schema
-from ..write import Output
+from ..write import write_file
 from . import diagram
 from .feeds import catalogue, sitemap
 from .pages import Pages
+
+Output = list[tuple[str, str | bytes]]
+SMALL_BUILD = 64  # jobs; below this, worker processes cost more than they save
 
 
 @dataclass(slots=True)
 class Stats:
     pages: int = 0
     diagrams: int = 0
+    reused: int = 0
+    diagram_seconds: float = 0.0
+    page_seconds: float = 0.0
+    written: dict[str, int] = field(default_factory=dict)
 
 
-def journey_outputs(site: Site, pages: Pages, journey: Journey) -> list[tuple[str, str]]:
-    """The diagram and page of one journey (the unit of parallel and incremental work)."""
-    dot = diagram.dot_source(site, journey)
-    svg = diagram.render_svg(dot, f"Stage diagram of {journey.title}", diagram.describe(site, journey))
-    folder = f"journeys/{journey.slug}"
-    return [(f"{folder}/diagram.svg", svg), pages.journey(journey, diagram.inline_svg(svg))]
+class Renderer:
+    """Everything one process needs to run jobs; created once per process."""
+
+    def __init__(self, site: Site, built: str | None, cache_dir: Path | None, extra_head: str = "") -> None:
+        self.site = site
+        self.built = built
+        self.pages = Pages(site, extra_head)
+        self.cache = diagram.DiagramCache(cache_dir / "diagrams") if cache_dir else None
+        self.diagram_seconds = 0.0
+        self.page_seconds = 0.0
+
+    def run(self, job: Job) -> Output:
+        kind = job[0]
+        site, pages = self.site, self.pages
+        start = time.perf_counter()
+        try:
+            if kind == "journey":
+                return self._journey(job[1])
+            if kind == "persona":
+                return [pages.persona(site.personas[job[1]])]
+            if kind == "touchpoint":
+                return [pages.touchpoint(site.touchpoints[job[1]])]
+            if kind == "stage":
+                return [pages.stage(job[1])]
+            simple: dict[str, Callable[[], tuple[str, str]]] = {
+                "index": pages.index,
+                "personas": pages.personas,
+                "touchpoints": pages.touchpoints,
+                "stages": pages.stages_index,
+                "not-found": pages.not_found,
+            }
+            if kind in simple:
+                return [simple[kind]()]
+            if kind == "feeds":
+                return self._feeds()
+            if kind == "static":
+                return self._static()
+            raise ValueError(f"unknown job {job!r}")
+        finally:
+            self.page_seconds += time.perf_counter() - start
+
+    def _journey(self, slug: str) -> Output:
+        site = self.site
+        journey = site.journeys[slug]
+        start = time.perf_counter()
+        dot = diagram.dot_source(site, journey)
+        title, description = f"Stage diagram of {journey.title}", diagram.describe(site, journey)
+        key = diagram.cache_key(dot, title, description)
+        svg = self.cache.get(key) if self.cache else None
+        if svg is None:
+            svg = diagram.render_svg(dot, title, description)
+            if self.cache:
+                self.cache.put(key, svg)
+        elapsed = time.perf_counter() - start
+        self.diagram_seconds += elapsed
+        self.page_seconds -= elapsed  # counted as diagram time, not page time
+        folder = f"journeys/{slug}"
+        return [(f"{folder}/diagram.svg", svg), self.pages.journey(journey, diagram.inline_svg(svg))]
+
+    def _feeds(self) -> Output:
+        site = self.site
+        out: Output = [("catalogue.json", catalogue(site, self.built))]
+        if site.config.base_url:
+            out.append(("sitemap.xml", sitemap(site.config.base_url, listed_pages(site), self.built)))
+        return out
+
+    def _static(self) -> Output:
+        out: Output = [
+            (f"schema/{kind}.schema.json", json.dumps(schema(kind), indent=2, ensure_ascii=False) + "\n")
+            for kind in ("journey", "persona", "touchpoint")
+        ]
+        static = theme_dir(self.site.config) / "static"
+        if static.is_dir():
+            for path in sorted(static.rglob("*")):
+                if path.is_file():
+                    out.append((f"static/{path.relative_to(static).as_posix()}", path.read_bytes()))
+        return out
 
 
-def render_site(site: Site, out: Output, timings: object, built: str | None = None) -> Stats:
-    """Write every output of *site*; *built* is the reproducible build date, if any."""
-    stats = Stats()
-    pages = Pages(site)
-    html_paths: list[str] = []
-    for journey in site.journeys.values():
-        for path, text in journey_outputs(site, pages, journey):
-            out.write(path, text)
-            if path.endswith(".html"):
-                html_paths.append(path)
-        stats.diagrams += 1
-    for path, text in pages.shared():
-        out.write(path, text)
-        html_paths.append(path)
-    out.write("catalogue.json", catalogue(site, built))
-    for kind in ("journey", "persona", "touchpoint"):
-        out.write(f"schema/{kind}.schema.json", json.dumps(schema(kind), indent=2, ensure_ascii=False) + "\n")
-    # Drafts (in a --drafts preview) and the 404 page are not for search engines.
-    unlisted = {"404.html"} | {f"journeys/{j.slug}/index.html" for j in site.journeys.values() if j.draft}
-    if site.config.base_url:
-        out.write("sitemap.xml", sitemap(site.config.base_url, [p for p in html_paths if p not in unlisted], built))
-    static = theme_dir(site.config) / "static"
-    if static.is_dir():
-        for path in sorted(static.rglob("*")):
-            if path.is_file():
-                out.adopt(f"static/{path.relative_to(static).as_posix()}", path)
-    stats.pages = len(html_paths)
-    return stats
+def listed_pages(site: Site) -> list[str]:
+    """Pages for the sitemap: everything but drafts (in a --drafts preview) and the 404 page."""
+    pages = ["index.html", "personas/index.html", "touchpoints/index.html", "stages/index.html"]
+    pages += [f"journeys/{j.slug}/index.html" for j in site.journeys.values() if not j.draft]
+    pages += [f"personas/{s}/index.html" for s in site.personas]
+    pages += [f"touchpoints/{s}/index.html" for s in site.touchpoints]
+    pages += [f"stages/{s.id}/index.html" for s in site.stages]
+    return pages
+
+
+# -- running jobs ---------------------------------------------------------------------
+
+_WORKER: Renderer | None = None
+
+
+def _work(args: tuple[list[Job], str]) -> tuple[list[tuple[Job, list[tuple[str, int]]]], float, float]:
+    jobs, staging = args
+    assert _WORKER is not None
+    before_d, before_p = _WORKER.diagram_seconds, _WORKER.page_seconds
+    done = []
+    for job in jobs:
+        files = [(rel, write_file(Path(staging), rel, data)) for rel, data in _WORKER.run(job)]
+        done.append((job, files))
+    return done, _WORKER.diagram_seconds - before_d, _WORKER.page_seconds - before_p
+
+
+def _quiet_worker() -> None:
+    """Workers leave interrupts to the main process, which stops them and cleans up."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def run_jobs(
+    renderer: Renderer,
+    jobs: list[Job],
+    staging: Path,
+    workers: int,
+    progress: Callable[[int], None] | None = None,
+) -> Iterator[tuple[Job, list[tuple[str, int]]]]:
+    """Run *jobs*, writing into *staging*; yield each job with the files it wrote.
+
+    Worker processes are forked, so they inherit the model and the renderer
+    instead of receiving them pickled; heavy jobs (journeys) are spread evenly.
+    """
+    global _WORKER
+    _WORKER = renderer
+    if workers <= 1 or len(jobs) < SMALL_BUILD or "fork" not in multiprocessing.get_all_start_methods():
+        for job in jobs:
+            done, _, _ = _work(([job], str(staging)))
+            if progress:
+                progress(1)
+            yield from done
+        return
+    chunk = max(1, min(32, len(jobs) // (workers * 8)))
+    batches = [(jobs[i : i + chunk], str(staging)) for i in range(0, len(jobs), chunk)]
+    context = multiprocessing.get_context("fork")
+    with context.Pool(workers, initializer=_quiet_worker) as pool:
+        for done, d_seconds, p_seconds in pool.imap_unordered(_work, batches):
+            renderer.diagram_seconds += d_seconds
+            renderer.page_seconds += p_seconds
+            if progress:
+                progress(len(done))
+            yield from done
+
+
+def worker_count(configured: int, jobs: int) -> int:
+    if configured > 0:
+        return configured
+    try:
+        available = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        available = os.cpu_count() or 1
+    return max(1, min(available, jobs))

@@ -1,0 +1,101 @@
+"""What a build remembers between runs (``build.cache_dir``, safe to delete).
+
+- parsed documents with their per-file problems, keyed by path and content hash,
+  so unchanged files are neither parsed nor schema-checked again;
+- the manifest of the last build of each output folder: every job's
+  fingerprint and the files it wrote, so unchanged outputs are reused.
+
+Entries are stored with :mod:`marshal` (plain data only, nothing executable) and
+a format version; anything unreadable is treated as a cache miss.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import marshal
+import os
+from pathlib import Path
+
+from . import __version__
+from .diagnostics import Diagnostic, Severity
+from .load import Document
+from .yamlload import Positions
+
+FORMAT = 1
+
+
+class BuildCache:
+    def __init__(self, folder: Path | None) -> None:
+        self.folder = folder
+
+    # -- documents -----------------------------------------------------------------
+    def documents(self) -> dict[str, tuple[str, Document | None, list[Diagnostic]]]:
+        """rel -> (digest, document or None, per-file problems) from the last run."""
+        raw = self._read("documents")
+        result = {}
+        for rel, (digest, doc, problems) in (raw or {}).items():
+            result[rel] = (digest, _document(doc) if doc else None, [_diagnostic(p) for p in problems])
+        return result
+
+    def save_documents(self, entries: dict[str, tuple[str, Document | None, list[Diagnostic]]]) -> None:
+        data = {
+            rel: (digest, _plain_document(doc) if doc else None, [_plain_diagnostic(p) for p in problems])
+            for rel, (digest, doc, problems) in entries.items()
+        }
+        self._write("documents", data)
+
+    # -- manifest ------------------------------------------------------------------
+    def manifest(self, target: Path) -> dict[tuple[str, ...], tuple[str, dict[str, int]]]:
+        raw = self._read(_manifest_name(target))
+        return {tuple(job): (fp, dict(files)) for job, (fp, files) in (raw or {}).items()}
+
+    def save_manifest(self, target: Path, entries: dict[tuple[str, ...], tuple[str, dict[str, int]]]) -> None:
+        self._write(_manifest_name(target), entries)
+
+    # -- storage -------------------------------------------------------------------
+    def _read(self, name: str) -> dict | None:
+        if self.folder is None:
+            return None
+        try:
+            blob = (self.folder / f"{name}.marshal").read_bytes()
+            header, payload = marshal.loads(blob)
+        except (OSError, ValueError, EOFError, TypeError):
+            return None
+        return payload if header == (FORMAT, __version__) and isinstance(payload, dict) else None
+
+    def _write(self, name: str, payload: dict) -> None:
+        if self.folder is None:
+            return
+        path = self.folder / f"{name}.marshal"
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            temp.write_bytes(marshal.dumps(((FORMAT, __version__), payload)))
+            os.replace(temp, path)
+        except (OSError, ValueError):
+            pass  # not caching only costs time
+
+
+def _manifest_name(target: Path) -> str:
+    return "manifest-" + hashlib.blake2b(str(target).encode(), digest_size=8).hexdigest()
+
+
+def _plain_document(doc: Document) -> tuple:
+    return (
+        doc.kind, doc.slug, doc.rel, doc.data, doc.body, doc.body_line,
+        doc.positions.values, doc.positions.keys, doc.digest, doc.is_yaml,
+    )
+
+
+def _document(raw: tuple) -> Document:
+    kind, slug, rel, data, body, body_line, values, keys, digest, is_yaml = raw
+    return Document(kind, slug, rel, data, body, body_line, Positions(values, keys), digest, is_yaml)
+
+
+def _plain_diagnostic(d: Diagnostic) -> tuple:
+    return (d.path, d.line, d.col, d.severity.value, d.message, d.code)
+
+
+def _diagnostic(raw: tuple) -> Diagnostic:
+    path, line, col, severity, message, code = raw
+    return Diagnostic(path, line, col, Severity(severity), message, code)
