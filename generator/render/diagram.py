@@ -76,25 +76,15 @@ def dot_source(site: Site, journey: Journey) -> str:
     stages = [site.stage(s.stage) for s in journey.stages]
     lines = [
         "digraph journey {",
-        f'graph [newrank=true, rankdir=TB, nodesep=0.25, ranksep=0.3, fontname="{FONT}", '
+        f'graph [rankdir=TB, nodesep=0.25, ranksep=0.55, fontname="{FONT}", '
         'bgcolor="white", pad=0.2, id="diagram"];',
         f'node [fontname="{FONT}", fontsize=11, shape=plaintext, margin=0];',
         f'edge [fontname="{FONT}", fontsize=10, color="#444444"];',
     ]
-    rows = ["stage", "consumer", "line-consumer", "shared", "line-shared", "provider"]
-    lane = {
-        "stage": "Stage",
-        "consumer": "Consumer only",
-        "shared": "Band of visibility",
-        "provider": "Provider only",
-        "line-consumer": LINES["consumer"],
-        "line-shared": LINES["shared"],
-    }
-    for row in rows:
-        italic = row.startswith("line-")
-        text = f"<I>{_e(lane[row])}</I>" if italic else f"<B>{_e(lane[row])}</B>"
-        lines.append(f'L_{row.replace("-", "_")} [label=<{text}>, id="lane-{row}"];')
-    lines.append(" -> ".join(f'L_{r.replace("-", "_")}' for r in rows) + " [style=invis, weight=100];")
+    lane = {"stage": "Stage", "consumer": "Consumer only", "shared": "Band of visibility", "provider": "Provider only"}
+    for row, text in lane.items():
+        lines.append(f'L_{row} [label=<<B>{_e(text)}</B>>, id="lane-{row}"];')
+    lines.append(" -> ".join(f"L_{r}" for r in lane) + " [style=invis, weight=100];")
 
     by_band: dict[tuple[str, str], list[Interaction]] = {}
     for entry in journey.stages:
@@ -164,6 +154,7 @@ def _band_table(site: Site, interactions: list[Interaction]) -> str:
 
 
 _COMMENT_RE = re.compile(r"<!--.*?-->\s*", re.DOTALL)
+_STAGE_NODE_RE = re.compile(r"^S\d+ \[", re.MULTILINE)
 _NODE_TITLE_RE = re.compile(r"<title>[^<]*</title>\n?")
 
 
@@ -201,7 +192,8 @@ def render_svg(dot: str, title: str, description: str) -> str:
     graph = pygraphviz.AGraph(string=dot)
     with _filtered_stderr():
         graph.layout(prog="dot")
-        lines = _visibility_lines(graph)  # read the layout before drawing releases it
+        columns = len(_STAGE_NODE_RE.findall(dot))  # content never starts a DOT line: labels have no raw newline
+        lines = _visibility_lines(graph, columns)  # before drawing releases the layout
         svg = graph.draw(format="svg").decode("utf-8")
     marker = svg.index(">", svg.index('<polygon fill="white" stroke="none"')) + 1
     svg = svg[:marker] + "\n" + lines + svg[marker:]
@@ -215,25 +207,37 @@ def render_svg(dot: str, title: str, description: str) -> str:
     return svg[:start] + head + svg[start:]
 
 
-def _visibility_lines(graph: pygraphviz.AGraph) -> str:
-    """Draw the two lines of visibility across the whole diagram.
+def _visibility_lines(graph: pygraphviz.AGraph, columns: int) -> str:
+    """Draw and label the two lines of visibility across the whole diagram.
 
-    Graphviz has no edge that spans a rank, and chains of invisible nodes to
-    fake one double the layout time; so the lines are drawn after layout, at
-    the height of their lane labels, from the label to the right edge.
+    Graphviz has no edge that spans a rank, and rows of invisible nodes to fake
+    one double the layout time; so each line is drawn after layout, halfway
+    between the bottom of one band row and the top of the next.
     """
     right = float(graph.graph_attr["bb"].split(",")[2])
-    paths = []
-    for key in ("consumer", "shared"):
-        node = graph.get_node(f"L_line_{key}")
-        x, y = (float(v) for v in node.attr["pos"].split(","))
-        start = x + float(node.attr["width"]) * 36 + 6
-        paths.append(
-            f'<g id="visibility-line-{key}" class="visibility-line">'
+
+    def row_edges(band: str) -> tuple[float, float]:
+        names = [f"L_{band}"] + [f"B{c}_{band}" for c in range(columns)]
+        tops, bottoms = [], []
+        for name in names:
+            node = graph.get_node(name)
+            y = float(node.attr["pos"].split(",")[1])
+            half = float(node.attr["height"]) * 36
+            tops.append(y + half)
+            bottoms.append(y - half)
+        return max(tops), min(bottoms)
+
+    parts = []
+    for upper, lower in (("consumer", "shared"), ("shared", "provider")):
+        y = (row_edges(upper)[1] + row_edges(lower)[0]) / 2
+        parts.append(
+            f'<g id="visibility-line-{upper}" class="visibility-line">'
             f'<path fill="none" stroke="#777777" stroke-width="1.2" stroke-dasharray="6,3" '
-            f'd="M{start:.2f},{-y:.2f} L{right - 4:.2f},{-y:.2f}"/></g>'
+            f'd="M4,{-y:.2f} L{right - 4:.2f},{-y:.2f}"/>'
+            f'<text x="6" y="{-y - 4:.2f}" font-family="{FONT}" font-size="10" font-style="italic" '
+            f'fill="#444444">{html.escape(LINES[upper])}</text></g>'
         )
-    return "\n".join(paths)
+    return "\n".join(parts)
 
 
 class DiagramCache:

@@ -7,14 +7,14 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
 from xml.sax.saxutils import escape
 
 from .. import __version__
-from ..model import Site
+from ..model import Indicator, Interaction, Journey, Site
 
 
 def catalogue(site: Site, built: str | None = None) -> str:
+    """The model as JSON: one compact line per item, written with the C encoder."""
     config = site.config
     data = {
         "generator": f"journeydocs {__version__}",
@@ -27,44 +27,73 @@ def catalogue(site: Site, built: str | None = None) -> str:
         },
         "stages": [
             {
-                **asdict(stage),
+                "id": stage.id,
+                "title": stage.title,
+                "purpose": stage.purpose,
                 "interactions": [_ref(i) for i in site.stage_interactions[stage.id]],
-                "indicators": [{"journey": j, **asdict(ind)} for j, ind in site.stage_indicators[stage.id]],
+                "indicators": [{"journey": j, **_indicator(ind)} for j, ind in site.stage_indicators[stage.id]],
             }
             for stage in site.stages
         ],
-        "journeys": [
-            {
-                **{k: v for k, v in asdict(j).items() if k not in ("rel", "digest")},
-                "source": j.rel,
-                "related": list(site.related[j.slug]),
-                "related_declared": [r for r in j.related if r in site.journeys],
-            }
-            for j in site.journeys.values()
-        ],
+        "journeys": [_journey(site, j) for j in site.journeys.values()],
         "personas": [
-            {**asdict(p), "source": p.rel, "experience": p.experience, "journeys": list(site.persona_journeys[p.slug])}
+            {
+                "slug": p.slug, "name": p.name, "role": p.role, "summary": p.summary, "goals": list(p.goals),
+                "pains": list(p.pains), "body": p.body, "source": p.rel, "experience": p.experience,
+                "journeys": list(site.persona_journeys[p.slug]),
+            }
             for p in site.personas.values()
         ],
         "touchpoints": [
             {
-                **asdict(t),
-                "source": t.rel,
+                "slug": t.slug, "name": t.name, "channel": t.channel, "owner": t.owner, "summary": t.summary,
+                "body": t.body, "source": t.rel,
                 "uses": [_ref(i) for i in site.touchpoint_uses[t.slug]],
                 "journeys": sorted({i.journey for i in site.touchpoint_uses[t.slug]}),
             }
             for t in site.touchpoints.values()
         ],
     }
-    for section in ("personas", "touchpoints"):
-        for item in data[section]:
-            item.pop("rel", None)
-    return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
-def _ref(interaction: object) -> dict:
-    i = interaction
-    return {"journey": i.journey, "stage": i.stage, "index": i.index, "anchor": i.anchor}  # type: ignore[attr-defined]
+def _journey(site: Site, j: Journey) -> dict:
+    return {
+        "slug": j.slug, "title": j.title, "summary": j.summary, "personas": list(j.personas),
+        "consumer": j.consumer, "provider": j.provider, "relationship": j.relationship,
+        "agreement": j.agreement, "owner": j.owner, "tags": list(j.tags), "draft": j.draft,
+        "stages": [
+            {"stage": s.stage, "goal": s.goal, "narrative": s.narrative, "interactions": [_interaction(i) for i in s.interactions]}
+            for s in j.stages
+        ],
+        "flow": [
+            {"source": e.source, "target": e.target, "label": e.label, "kind": e.kind, "back": e.back} for e in j.flow
+        ],
+        "indicators": [_indicator(i) for i in j.indicators],
+        "trust": None if j.trust is None else {
+            "capability": j.trust.capability, "commitment": j.trust.commitment, "consistency": j.trust.consistency,
+        },
+        "body": j.body,
+        "source": j.rel,
+        "related": list(site.related[j.slug]),
+        "related_declared": [r for r in j.related if r in site.journeys],
+    }
+
+
+def _interaction(i: Interaction) -> dict:
+    return {
+        "touchpoint": i.touchpoint, "action": i.action, "persona": i.persona, "visibility": i.visibility,
+        "emotion": i.emotion, "pain": i.pain, "opportunity": i.opportunity,
+        "moment_of_truth": i.moment_of_truth, "anchor": i.anchor,
+    }
+
+
+def _indicator(i: Indicator) -> dict:
+    return {"name": i.name, "kind": i.kind, "stage": i.stage, "target": i.target, "current": i.current}
+
+
+def _ref(i: Interaction) -> dict:
+    return {"journey": i.journey, "stage": i.stage, "index": i.index, "anchor": i.anchor}
 
 
 def sitemap(base_url: str, paths: list[str], built: str | None = None) -> str:

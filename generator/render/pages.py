@@ -22,7 +22,17 @@ from ..model import Journey, Persona, Site, Touchpoint
 from .charts import experience_curve, experience_series
 from .diagram import EMOTION_MARK, EMOTION_WORD
 from .markdown import Markdown
-from .views import Links, card_filters, feeling, journey_map, persona_journeys
+from .views import (
+    Links,
+    card_filters,
+    emotion_html,
+    feeling,
+    journey_map,
+    kind_html,
+    persona_chip,
+    persona_journeys,
+    visibility_html,
+)
 
 Page = tuple[str, str]
 
@@ -60,6 +70,10 @@ class Pages:
             emotion_marks=EMOTION_MARK,
             emotion_words=EMOTION_WORD,
             feeling=feeling,
+            emotion=emotion_html,
+            visibility=visibility_html,
+            indicator_kind=kind_html,
+            persona_chip=persona_chip,
             extra_head=Markup(extra_head),
         )
         self.env.filters["markdown"] = lambda text: Markup(self.markdown.render(text or ""))

@@ -10,6 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup, escape
+
 from ..model import Indicator, Interaction, Journey, Site
 from .diagram import EMOTION_MARK, EMOTION_WORD
 
@@ -184,3 +188,43 @@ def card_filters(site: Site, journey: Journey) -> dict[str, list[str]]:
         "stage": list(journey.stage_ids),
         "tag": list(journey.tags),
     }
+
+
+# -- small HTML snippets used on many rows: Python, because Jinja macro calls are slow ----
+
+_VISIBILITY = {"consumer": "Consumer only", "shared": "Shared", "provider": "Provider only"}
+_KINDS = {
+    "xla": "Experience level agreement",
+    "sla": "Service level agreement",
+    "ola": "Operational level agreement",
+    "kpi": "Key performance indicator",
+}
+
+
+def emotion_html(value: int | float | Feeling | None) -> Markup:
+    """An emotion as mark, number and (for screen readers) word."""
+    f = value if isinstance(value, Feeling) else Feeling(value)
+    if f.value is None:
+        return Markup('<span class="emotion e-none">–<span class="visually-hidden"> no emotion recorded</span></span>')
+    return Markup(
+        f'<span class="emotion {f.css}" title="{f.word}"><span aria-hidden="true">{f.mark}</span> {f.number}'
+        f'<span class="visually-hidden"> ({f.word})</span></span>'
+    )
+
+
+def visibility_html(value: str) -> Markup:
+    return Markup(f'<span class="band band-{value}">{_VISIBILITY[value]}</span>')
+
+
+def kind_html(kind: str) -> Markup:
+    return Markup(f'<abbr class="kind kind-{kind}" title="{_KINDS[kind]}">{kind.upper()}</abbr>')
+
+
+@pass_context
+def persona_chip(context: Context, slug: str) -> Markup:
+    persona = context["site"].personas[slug]
+    href = context["links"].persona(slug)
+    return Markup(
+        f'<a class="chip role-{persona.role}" href="{href}">{escape(persona.name)} '
+        f'<span class="chip-role">{persona.role}</span></a>'
+    )

@@ -1,0 +1,133 @@
+"""``make bench``: build synthetic catalogues and report where the time goes.
+
+For each size it measures, each in a fresh process: a cold build (no cache, no
+output), a warm rebuild (nothing changed), a rebuild after one journey changed,
+and ``journeys check`` alone.  It prints a table and writes JSON to
+``bench/results/``.  Peak RSS is the largest of the build process and its
+render workers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from .corpus import generate
+
+HERE = Path(__file__).resolve().parent
+CORPORA = HERE / ".corpora"
+RESULTS = HERE / "results"
+
+_CHILD = r"""
+import json, resource, sys, time
+from pathlib import Path
+from generator.build import Options, build, load
+mode, site = sys.argv[1], Path(sys.argv[2])
+start = time.perf_counter()
+if mode == "check":
+    loaded = load(Options(root=site))
+    phases = {}
+    pages = diagrams = rendered = 0
+    assert not loaded.report.errors
+else:
+    result = build(Options(root=site))
+    phases, pages, diagrams, rendered = result.timings.phases, result.pages, result.diagrams, result.rendered
+seconds = time.perf_counter() - start
+rss = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+print(json.dumps({"seconds": seconds, "phases": phases, "pages": pages, "diagrams": diagrams,
+                  "rendered": rendered, "rss_mib": rss / 1024}))
+"""
+
+
+def measure(mode: str, site: Path) -> dict:
+    start = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-c", _CHILD, mode, str(site)], capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"bench: {mode} build of {site} failed:\n{done.stderr}")
+    data = json.loads(done.stdout.strip().splitlines()[-1])
+    data["wall"] = time.perf_counter() - start  # includes interpreter start-up and imports
+    return data
+
+
+def corpus(size: int) -> Path:
+    site = CORPORA / str(size)
+    marker = site / ".complete"
+    if not marker.exists():
+        print(f"generating {size:,} journeys …", flush=True)
+        generate(site, size)
+        marker.write_text("1")
+    return site
+
+
+def run(size: int) -> dict:
+    site = corpus(size)
+    shutil.rmtree(site / "public", ignore_errors=True)
+    shutil.rmtree(site / ".journeydocs-cache", ignore_errors=True)
+    results = {"cold": measure("build", site), "warm": measure("build", site)}
+    journey = site / "content/journeys/journey-1.md"
+    original = journey.read_text(encoding="utf-8")
+    journey.write_text(original + "\nOne more sentence for the benchmark.\n", encoding="utf-8")
+    try:
+        results["one changed"] = measure("build", site)
+    finally:
+        journey.write_text(original, encoding="utf-8")
+    results["check"] = measure("check", site)
+    return results
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return f"{cores} cores, {cpu}, Python {platform.python_version()}, {platform.system()}"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", default="100,1000,10000", help="comma-separated journey counts")
+    options = parser.parse_args()
+    sizes = [int(s) for s in options.sizes.split(",") if s]
+    report = {"machine": machine(), "date": time.strftime("%Y-%m-%d"), "sizes": {}}
+    print(f"machine: {report['machine']}")
+    header = f"{'journeys':>8} {'run':<12} {'seconds':>8} {'wall':>6} {'pages/s':>8} {'RSS MiB':>8}  phases (s)"
+    print(header)
+    print("-" * len(header))
+    for size in sizes:
+        results = run(size)
+        report["sizes"][size] = results
+        for name, data in results.items():
+            rate = data["pages"] / data["seconds"] if data["pages"] else 0
+            phases = " ".join(f"{k} {v:.2f}" for k, v in data["phases"].items() if v >= 0.005)
+            print(
+                f"{size:>8,} {name:<12} {data['seconds']:>8.2f} {data['wall']:>6.2f} {rate:>8,.0f} "
+                f"{data['rss_mib']:>8.0f}  {phases}",
+                flush=True,
+            )
+    if 1000 in report["sizes"] and 10000 in report["sizes"]:
+        ratio = report["sizes"][10000]["cold"]["seconds"] / report["sizes"][1000]["cold"]["seconds"]
+        report["ratio_10000_1000"] = ratio
+        print(f"cold build time ratio 10,000 / 1,000 journeys: {ratio:.1f}")
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / f"bench-{report['date']}.json"
+    path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {path.relative_to(HERE.parent)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
