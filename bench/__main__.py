@@ -46,6 +46,47 @@ print(json.dumps({"seconds": seconds, "phases": phases, "pages": pages, "diagram
 """
 
 
+_SERVE_CHILD = r"""
+import json, statistics, sys, tempfile, time
+from pathlib import Path
+from generator.build import Options
+from generator.devserver import Broadcaster
+from generator.serve import Preview, Watcher
+site = Path(sys.argv[1])
+broadcaster = Broadcaster()
+preview = Preview(Options(root=site), Path(tempfile.mkdtemp(prefix="bench-serve-")), broadcaster)
+assert preview.full()
+watcher = Watcher(preview, site)
+watcher.start()
+time.sleep(0.5)
+client = broadcaster.subscribe()
+journey = site / "content/journeys/journey-2.md"
+original = journey.read_text(encoding="utf-8")
+latencies = []
+try:
+    for n in range(7):
+        while not client.empty():
+            client.get()
+        start = time.perf_counter()
+        journey.write_text(original + f"\nEdit {n}.\n", encoding="utf-8")
+        message = client.get(timeout=30)
+        latencies.append((time.perf_counter() - start) * 1000)
+        assert "journeys/journey-2/index.html" in message, message
+        time.sleep(1.5)  # let the dependants finish before the next save
+finally:
+    journey.write_text(original, encoding="utf-8")
+    watcher.stop()
+print(json.dumps({"median_ms": statistics.median(latencies), "max_ms": max(latencies), "runs": latencies}))
+"""
+
+
+def measure_serve(site: Path) -> dict:
+    done = subprocess.run([sys.executable, "-c", _SERVE_CHILD, str(site)], capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"bench: serve latency on {site} failed:\n{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def measure(mode: str, site: Path) -> dict:
     start = time.perf_counter()
     done = subprocess.run(
@@ -84,6 +125,10 @@ def run(size: int) -> dict:
     return results
 
 
+def serve_latency(size: int) -> dict:
+    return measure_serve(corpus(size))
+
+
 def machine() -> str:
     cpu = platform.processor() or platform.machine()
     try:
@@ -118,6 +163,13 @@ def main() -> int:
                 f"{data['rss_mib']:>8.0f}  {phases}",
                 flush=True,
             )
+    if 1000 in sizes:
+        latency = serve_latency(1000)
+        report["serve_reload_ms_1000"] = latency
+        print(
+            f"serve: reload event {latency['median_ms']:.0f} ms after saving one journey of 1,000 "
+            f"(median of {len(latency['runs'])}, max {latency['max_ms']:.0f} ms)"
+        )
     if 1000 in report["sizes"] and 10000 in report["sizes"]:
         ratio = report["sizes"][10000]["cold"]["seconds"] / report["sizes"][1000]["cold"]["seconds"]
         report["ratio_10000_1000"] = ratio

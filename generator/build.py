@@ -78,14 +78,28 @@ class Result:
     reused: int
     seconds: float
     timings: Timings
+    documents: list[Document] = field(default_factory=list)
+    manifest: dict[Job, tuple[str, dict[str, int]]] = field(default_factory=dict)
+    renderer: Renderer | None = None
+    global_digest: str = ""
 
 
 def cache_folder(config: SiteConfig) -> Path:
     return (config.root / config.cache_dir).resolve()
 
 
-def load(options: Options, timings: Timings | None = None) -> Loaded:
-    """Read, validate and model the site; raise :class:`ContentError` only for a broken site.toml."""
+def load(
+    options: Options,
+    timings: Timings | None = None,
+    reader: Reader | None = None,
+    previous: Site | None = None,
+    sources: list[Source] | None = None,
+) -> Loaded:
+    """Read, validate and model the site; raise :class:`ContentError` only for a broken site.toml.
+
+    The dev server passes its own in-memory *reader* and the *previous* model,
+    so that an edit re-parses one file and rebuilds one journey object.
+    """
     timings = timings or Timings()
     with timings.phase("load"):
         config = load_config(options.root)
@@ -95,33 +109,14 @@ def load(options: Options, timings: Timings | None = None) -> Loaded:
             config = replace(config, search=options.search)
         report = Report(ignore=config.check_ignore)
         report.extend(config.warnings)
-        sources, notes = discover(options.root)
-        report.extend(notes)
-        cache = BuildCache(cache_folder(config) if options.use_cache else None)
-        previous = cache.documents()
-        entries: dict[str, tuple[str, Document | None, list[Diagnostic]]] = {}
-        documents: list[Document] = []
-        parsed = 0
-        for source in sources:
-            raw, problems = read_bytes(source)
-            if raw is None:
-                report.extend(problems)
-                continue
-            key = digest(raw)
-            cached = previous.get(source.rel)
-            if cached is not None and cached[0] == key and (cached[1] is None or cached[1].slug == source.slug):
-                document, problems = cached[1], cached[2]
-            else:
-                parsed += 1
-                document, problems = parse_source(source, raw)
-                if document is not None:
-                    problems = problems + check_document(document)
-            entries[source.rel] = (key, document, problems)
-            report.extend(problems)
-            if document is not None:
-                documents.append(document)
-        if parsed or entries.keys() != previous.keys():
-            cache.save_documents(entries)
+        if sources is None:
+            sources, notes = discover(options.root)
+            report.extend(notes)
+        cache = BuildCache(cache_folder(config) if options.use_cache and reader is None else None)
+        reader = reader or Reader(cache.documents())
+        documents = reader.read(sources, report)
+        if reader.changed:
+            cache.save_documents(reader.entries)
     with timings.phase("validate"):
         loaded_paths = {d.rel for d in documents}
         unreadable = [(s.kind, s.slug) for s in sources if s.rel not in loaded_paths]
@@ -129,8 +124,54 @@ def load(options: Options, timings: Timings | None = None) -> Loaded:
     site = None
     if not report.errors:
         with timings.phase("model"):
-            site = build_site(config, documents, drafts=options.drafts)
+            site = build_site(config, documents, drafts=options.drafts, previous=previous)
     return Loaded(config, sources, documents, report, site)
+
+
+Entry = tuple[str, Document | None, list[Diagnostic]]
+
+
+class Reader:
+    """Reads content files, reusing the parse of any file whose bytes did not change.
+
+    *previous* maps a file's path to (content digest, document, its own problems);
+    builds keep it in the build cache, the dev server in memory.
+    """
+
+    def __init__(self, previous: dict[str, Entry] | None = None, only: set[str] | None = None) -> None:
+        self.previous = previous or {}
+        self.only = only  # the dev server knows which files changed: trust the rest unread
+        self.entries: dict[str, Entry] = {}
+        self.changed = False
+
+    def read(self, sources: list[Source], report: Report) -> list[Document]:
+        documents: list[Document] = []
+        for source in sources:
+            cached = self.previous.get(source.rel)
+            if self.only is not None and cached is not None and source.rel not in self.only:
+                self.entries[source.rel] = cached
+                report.extend(cached[2])
+                if cached[1] is not None:
+                    documents.append(cached[1])
+                continue
+            raw, problems = read_bytes(source)
+            if raw is None:
+                report.extend(problems)
+                continue
+            key = digest(raw)
+            if cached is not None and cached[0] == key and (cached[1] is None or cached[1].slug == source.slug):
+                document, problems = cached[1], cached[2]
+            else:
+                self.changed = True
+                document, problems = parse_source(source, raw)
+                if document is not None:
+                    problems = problems + check_document(document)
+            self.entries[source.rel] = (key, document, problems)
+            report.extend(problems)
+            if document is not None:
+                documents.append(document)
+        self.changed = self.changed or self.entries.keys() != self.previous.keys()
+        return documents
 
 
 def output_dir(options: Options, config: SiteConfig) -> Path:
@@ -177,11 +218,12 @@ def build(
     options: Options,
     progress: ProgressFactory | None = None,
     extra_head: str = "",
+    reader: Reader | None = None,
 ) -> Result:
     """Build the site into its output directory, or raise without touching it."""
     start = time.perf_counter()
     timings = Timings()
-    loaded = load(options, timings)
+    loaded = load(options, timings, reader=reader)
     if loaded.site is None or loaded.report.failed(options.strict):
         raise ContentError(loaded.report, options.strict)
     site, config = loaded.site, loaded.config
@@ -193,7 +235,8 @@ def build(
     with timings.phase("plan"):
         the_plan = plan(site)
         digests = {f"{d.kind}:{d.slug}": d.digest for d in loaded.documents}
-        prints = fingerprints(the_plan, digests, global_digest(config, options, built, extra_head))
+        everything = global_digest(config, options, built, extra_head)
+        prints = fingerprints(the_plan, digests, everything)
         previous = cache.manifest(target) if target.is_dir() else {}
 
     renderer = Renderer(site, built, cache_folder(config) if options.use_cache else None, extra_head)
@@ -238,6 +281,10 @@ def build(
         reused=reused,
         seconds=time.perf_counter() - start,
         timings=timings,
+        documents=loaded.documents,
+        manifest=manifest,
+        renderer=renderer,
+        global_digest=everything,
     )
 
 

@@ -184,8 +184,16 @@ def _opt(value: object) -> str | None:
     return None if value is None else str(value)
 
 
-def build_site(config: SiteConfig, documents: Iterable[Document], drafts: bool = False) -> Site:
-    """Assemble the model from validated documents; drafts only when asked for."""
+def build_site(
+    config: SiteConfig, documents: Iterable[Document], drafts: bool = False, previous: Site | None = None
+) -> Site:
+    """Assemble the model from validated documents; drafts only when asked for.
+
+    Journeys of a *previous* model built with the same stage model are reused
+    when their file did not change (same digest), which keeps the dev server's
+    rebuild after one edit fast on large catalogues.
+    """
+    reuse = previous.journeys if previous is not None and previous.config.stages == config.stages else {}
     stages = tuple(Stage(s.id, s.title, s.purpose, i) for i, s in enumerate(config.stages))
     order = {s.id: s.index for s in stages}
     personas: dict[str, Persona] = {}
@@ -204,7 +212,8 @@ def build_site(config: SiteConfig, documents: Iterable[Document], drafts: bool =
                 _text(d.get("summary")), doc.body, doc.rel,
             )
         elif drafts or not d.get("draft", False):
-            journeys.append(_journey(doc, order))
+            old = reuse.get(doc.slug)
+            journeys.append(old if old is not None and old.digest == doc.digest and old.rel == doc.rel else _journey(doc, order))
     journeys.sort(key=lambda j: (j.title.casefold(), j.slug))
     by_slug = {j.slug: j for j in journeys}
 

@@ -147,3 +147,30 @@ def clean_leftovers(target: Path) -> None:
     for prefix in (TEMP_PREFIX, OLD_PREFIX):
         for path in parent.glob(f"{prefix}{target.name}-*"):
             shutil.rmtree(path, ignore_errors=True)
+
+
+def replace_file(root: Path, rel: str, data: bytes | str) -> None:
+    """Replace one file of a live output folder atomically (the dev server's preview).
+
+    A reader requesting the file at the same moment gets the old or the new
+    version, never half of one.
+    """
+    path = PurePosixPath(rel)
+    if path.is_absolute() or ".." in path.parts or not path.parts:
+        raise OutputError(f"internal error: output path {rel!r} escapes the output folder")
+    full = root / path
+    full.parent.mkdir(parents=True, exist_ok=True)
+    temp = full.with_name(f".{full.name}.{os.getpid()}.tmp")
+    temp.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+    os.replace(temp, full)
+
+
+def remove_file(root: Path, rel: str) -> None:
+    """Delete an output that no longer exists in the site (a journey was deleted)."""
+    path = PurePosixPath(rel)
+    if path.is_absolute() or ".." in path.parts:
+        return
+    try:
+        (root / path).unlink()
+    except OSError:
+        pass

@@ -79,6 +79,11 @@ class Pages:
         self.env.filters["markdown"] = lambda text: Markup(self.markdown.render(text or ""))
         self.env.filters["tojson_attr"] = lambda value: json.dumps(value, ensure_ascii=False, sort_keys=True)
 
+    def rebind(self, site: Site) -> None:
+        """Point this environment at a new model (the dev server keeps compiled templates)."""
+        self.site = site
+        self.env.globals.update(site=site, config=site.config, stages=site.stages)
+
     def _render(self, template: str, path: str, base: str | None = None, **context: object) -> Page:
         links = Links(path, base)
         html = self.env.get_template(template).render(links=links, page_path=path, **context)

@@ -1,0 +1,298 @@
+"""``journeys serve``: a live preview that rebuilds what an edit affects.
+
+The preview keeps the parsed documents and the model in memory.  After an
+edit it re-reads only files whose bytes changed, renders the edited
+document's own page first and tells the browser at once, then renders every
+other page that depends on the edit (from the dependency map) and tells the
+browser again.  Content with errors leaves the last good site in place and
+shows the problems over every page until they are fixed.
+"""
+
+from __future__ import annotations
+
+import gc
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+
+from .build import Options, Reader, build, load
+from .config import theme_dir
+from .deps import Job, fingerprints, plan
+from .diagnostics import ContentError, JourneydocsError
+from .devserver import Broadcaster
+from .render.site import Renderer
+from .write import remove_file, replace_file
+
+DEBOUNCE = 0.015  # seconds of quiet after a change before rebuilding (editors save in bursts)
+PLACEHOLDER = (
+    "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>journeydocs preview</title></head>"
+    "<body><main><h1>The catalogue has errors</h1><p>Fix them and this page reloads.</p></main></body></html>"
+)
+
+
+class Preview:
+    """The in-memory state of a preview and the rebuild logic."""
+
+    def __init__(self, options: Options, output: Path, broadcaster: Broadcaster) -> None:
+        self.options = replace(options, output=output)
+        self.output = output
+        self.events = broadcaster
+        self.reader = Reader()
+        self.errors: list[str] = []
+        self.renderer: Renderer | None = None
+        self.prints: dict[Job, str] = {}
+        self.files: dict[Job, list[str]] = {}
+        self.digests: dict[str, str] = {}
+        self.global_digest = ""
+        self.lock = threading.Lock()
+        self.last_event = 0.0
+        self.sources: list | None = None
+
+    # -- whole builds ----------------------------------------------------------------
+    def full(self) -> bool:
+        """Build everything (start-up, settings or templates changed); False if content is broken."""
+        with self.lock:
+            try:
+                result = build(self.options, reader=self.reader)
+            except ContentError as exc:
+                self._show_errors([d.format() for d in exc.report.items if d.severity.value == "error"])
+                if not (self.output / "index.html").exists():
+                    replace_file(self.output, "index.html", PLACEHOLDER)
+                    replace_file(self.output, "404.html", PLACEHOLDER)
+                return False
+            self.renderer = result.renderer
+            self.prints = {job: fp for job, (fp, _) in result.manifest.items()}
+            self.files = {job: list(files) for job, (_, files) in result.manifest.items()}
+            self.global_digest = result.global_digest
+            self.sources = None
+            gc.collect()
+            gc.freeze()  # the model is long-lived: keep the collector from rescanning it on every edit
+            self.digests = {f"{d.kind}:{d.slug}": d.digest for d in result.documents}
+            self._show_errors([])
+            self._send("reload", ["*"])
+            return True
+
+    # -- incremental updates ---------------------------------------------------------------
+    def update(self, changed_files: set[Path] | None = None) -> None:
+        """Rebuild after content changed: the edited pages first, then their dependants.
+
+        *changed_files* (from the watcher) limits re-reading to those files.
+        """
+        if self.renderer is None:  # never built successfully: try from scratch
+            self.full()
+            return
+        with self.lock:
+            only = None
+            if changed_files is not None:
+                root = self.options.root.resolve()
+                only = set()
+                for path in changed_files:
+                    try:
+                        only.add(path.resolve().relative_to(root).as_posix())
+                    except ValueError:
+                        only = None  # a file outside the site (a linked folder): read everything
+                        break
+            reader = Reader(self.reader.entries, only)
+            # Edits of files the site already has leave the list of files as it was.
+            known = self.sources is not None and only is not None and only <= {s.rel for s in self.sources}
+            same_files = known and all((self.options.root / rel).is_file() for rel in only or ())
+            try:
+                loaded = load(
+                    self.options, reader=reader, previous=self.renderer.site,
+                    sources=self.sources if same_files else None,
+                )
+            except JourneydocsError as exc:  # site.toml broke
+                self._show_errors(_messages(exc))
+                return
+            self.reader = reader
+            self.sources = loaded.sources if not same_files else self.sources
+            if loaded.site is None or loaded.report.failed(self.options.strict):
+                self._show_errors([d.format() for d in loaded.report.items if d.severity.value == "error"])
+                return
+            site = loaded.site
+            digests = {f"{d.kind}:{d.slug}": d.digest for d in loaded.documents}
+            changed = {k for k, v in digests.items() if self.digests.get(k) != v} | (self.digests.keys() - digests.keys())
+            self.digests = digests
+            renderer = self.renderer
+            renderer.site = site
+            renderer.pages.rebind(site)
+            self._show_errors([])
+
+            primary: list[Job] = []
+            for key in sorted(changed):
+                kind, slug = key.split(":", 1)
+                if _exists(site, (kind, slug)):
+                    primary.append((kind, slug))
+            done = self._render(primary)
+            if done:
+                self._send("reload", done)
+
+            the_plan = plan(site)
+            prints = fingerprints(the_plan, digests, self.global_digest)
+            rest = [job for job in the_plan.jobs if job not in primary and prints[job] != self.prints.get(job)]
+            gone = [job for job in self.prints if job not in prints]
+            paths = self._render(rest)
+            for job in gone:
+                for rel in self.files.pop(job, []):
+                    remove_file(self.output, rel)
+                    paths.append(rel)
+            self.prints = prints
+            if paths:
+                self._send("reload", paths)
+
+    def refresh_static(self, css_only: bool) -> None:
+        """Copy the theme's static files again; stylesheets alone do not need a reload."""
+        with self.lock:
+            if self.renderer is None:
+                return
+            self._render([("static",)])
+        self._send("css" if css_only else "reload", [] if css_only else ["*"])
+
+    def _render(self, jobs: list[Job]) -> list[str]:
+        assert self.renderer is not None
+        written: list[str] = []
+        for job in jobs:
+            outputs = self.renderer.run(job)
+            for rel, data in outputs:
+                replace_file(self.output, rel, data)
+                written.append(rel)
+            self.files[job] = [rel for rel, _ in outputs]
+        return written
+
+    def _show_errors(self, errors: list[str]) -> None:
+        if errors != self.errors:
+            self.errors = errors
+            self._send("errors", errors)
+
+    def _send(self, event: str, data: object) -> None:
+        self.last_event = time.perf_counter()
+        self.events.send(event, data)
+
+
+def _exists(site: object, job: Job) -> bool:
+    kind, slug = job
+    collection = {"journey": "journeys", "persona": "personas", "touchpoint": "touchpoints"}[kind]
+    return slug in getattr(site, collection)
+
+
+def _messages(exc: JourneydocsError) -> list[str]:
+    if isinstance(exc, ContentError):
+        return [d.format() for d in exc.report.items]
+    return [f"error: {exc}"]
+
+
+class Watcher(FileSystemEventHandler):
+    """Collects file changes and rebuilds after a short quiet period."""
+
+    def __init__(self, preview: Preview, root: Path) -> None:
+        self.preview = preview
+        self.root = root.resolve()
+        self.pending: set[Path] = set()
+        self.wake = threading.Condition()
+        self.stopped = False
+        self.observer = Observer()
+        self.on_rebuild: Callable[[set[Path]], None] | None = None
+
+    def start(self) -> None:
+        config_theme = theme_dir(load_config_quietly(self.root))
+        folders = {self.root / "content", self.root / "templates", config_theme}
+        for folder in sorted(folders):
+            if folder.is_dir():
+                self.observer.schedule(self, str(folder), recursive=True)
+        self.observer.schedule(self, str(self.root), recursive=False)  # site.toml
+        self.observer.start()
+        threading.Thread(target=self._loop, name="journeydocs-rebuild", daemon=True).start()
+
+    def stop(self) -> None:
+        with self.wake:
+            self.stopped = True
+            self.wake.notify_all()
+        self.observer.stop()
+
+    WRITES = frozenset({"created", "modified", "deleted", "moved", "closed"})
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        # Reads raise "opened"/"closed_no_write" events; a build reads every file.
+        if event.event_type not in self.WRITES or (event.is_directory and event.event_type == "modified"):
+            return
+        paths = [Path(str(event.src_path))]
+        if getattr(event, "dest_path", ""):
+            paths.append(Path(str(event.dest_path)))
+        relevant = [p for p in paths if self._relevant(p)]
+        if relevant:
+            with self.wake:
+                self.pending.update(relevant)
+                self.wake.notify_all()
+
+    def _relevant(self, path: Path) -> bool:
+        if path.parent == self.root:
+            return path.name == "site.toml"
+        return not path.name.startswith(".") and not path.name.endswith(("~", ".swp", ".tmp"))
+
+    def _loop(self) -> None:
+        while True:
+            with self.wake:
+                while not self.pending and not self.stopped:
+                    self.wake.wait()
+                if self.stopped:
+                    return
+                # Debounce: wait until the burst of events from one save is over.
+                while True:
+                    before = len(self.pending)
+                    self.wake.wait(DEBOUNCE)
+                    if len(self.pending) == before or self.stopped:
+                        break
+                changed, self.pending = self.pending, set()
+            try:
+                self._rebuild(changed)
+            except Exception as exc:  # a preview must survive anything a save can cause
+                self.preview._show_errors([f"error: rebuilding failed: {exc!r}"])
+            if self.on_rebuild:
+                self.on_rebuild(changed)
+
+    def _rebuild(self, changed: set[Path]) -> None:
+        content = self.root / "content"
+        theme = theme_dir(load_config_quietly(self.root))
+        static = theme / "static"
+        if all(_inside(p, content) for p in changed):
+            self.preview.update(changed)
+        elif all(_inside(p, static) for p in changed):
+            self.preview.refresh_static(css_only=all(p.suffix == ".css" for p in changed))
+        else:  # settings, templates or theme: everything may change
+            self.preview.full()
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        path.resolve().relative_to(folder.resolve())
+        return True
+    except ValueError:
+        return False
+
+
+def load_config_quietly(root: Path):  # type: ignore[no-untyped-def]
+    from .config import SiteConfig, load_config
+
+    try:
+        return load_config(root)
+    except JourneydocsError:
+        return SiteConfig(root=root)
+
+
+def preview_folder(output: Path | None) -> tuple[Path, bool]:
+    """Where the preview is written: --output if given, else a private temporary folder."""
+    if output is not None:
+        return output, False
+    return Path(tempfile.mkdtemp(prefix="journeydocs-preview-")), True
+
+
+def remove_preview(folder: Path) -> None:
+    shutil.rmtree(folder, ignore_errors=True)
+
