@@ -26,6 +26,7 @@ from .load import Document, Source, digest, discover, parse_source, read_bytes
 from .model import Site, build_site
 from .render.pages import template_dirs
 from .render.site import Renderer, run_jobs, worker_count
+from .search import FOLDER, index_site
 from .validate import check_document, validate
 from .write import Output, check_output_dir, clean_leftovers
 
@@ -212,6 +213,7 @@ def global_digest(config: SiteConfig, options: Options, built: str | None, extra
 
 
 ProgressFactory = Callable[[int], Callable[[int], None]]
+SEARCH_JOB: Job = ("search",)  # runs after every other job, over the finished pages
 
 
 def build(
@@ -266,6 +268,22 @@ def build(
                 manifest[job] = (prints[job], dict(files))
         timings.phases["diagrams"] = renderer.diagram_seconds
         timings.phases["pages"] = renderer.page_seconds
+        if config.search:
+            with timings.phase("search"):
+                search = previous.get(SEARCH_JOB)
+                if not todo and search and _reusable(out, search[1]):
+                    for rel in search[1]:
+                        out.reuse(rel)
+                    manifest[SEARCH_JOB] = search
+                else:
+                    index_site(out.staging, config.language, cache_folder(config) / "search" if options.use_cache else None)
+                    files = {
+                        f"{FOLDER}/{p.relative_to(out.staging / FOLDER).as_posix()}": p.stat().st_size
+                        for p in sorted((out.staging / FOLDER).rglob("*")) if p.is_file()
+                    }
+                    for rel, size in files.items():
+                        out.claim(rel, size)
+                    manifest[SEARCH_JOB] = ("", files)
         with timings.phase("write"):
             out.commit()
     cache.save_manifest(target, manifest)

@@ -104,17 +104,18 @@ def check(site: Path, strict: bool, drafts: bool) -> None:
 @drafts_option
 @click.option("--base-url", default=None, help="Override base_url from site.toml (for preview deployments).")
 @click.option("--workers", type=click.IntRange(min=0), default=None, help="Render processes (default: one per core).")
+@click.option("--search/--no-search", default=None, help="Build the Pagefind search index (default: build.search).")
 @click.option("--no-cache", is_flag=True, help="Ignore and do not write the build cache.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no final line; problems are still shown.")
 @handle_errors
 def build_command(
     site: Path, output: Path | None, strict: bool, drafts: bool, base_url: str | None,
-    workers: int | None, no_cache: bool, quiet: bool,
+    workers: int | None, search: bool | None, no_cache: bool, quiet: bool,
 ) -> None:
     """Build the catalogue into the output folder."""
     options = Options(
         root=site, output=output, strict=strict, drafts=drafts, base_url=base_url,
-        workers=workers, use_cache=not no_cache,
+        workers=workers, search=search, use_cache=not no_cache,
     )
     progress = None if quiet or not sys.stderr.isatty() else ProgressBar
     result = build(options, progress=progress)

@@ -87,7 +87,7 @@ def test_no_script_element_or_event_handler_anywhere(hostile_build: Path) -> Non
         parser = _Collector()
         parser.feed(page.read_text(encoding="utf-8"))
         for script in parser.scripts:
-            assert script.get("src", "") and re.search(r"(^|/)static/[\w.-]+\.js$", script["src"] or ""), (page, script)
+            assert script.get("src", "") and re.search(r"(^|/)(static|pagefind)/[\w.-]+\.js$", script["src"] or ""), (page, script)
         assert parser.handlers == [], (page, parser.handlers)
         for url in parser.urls:
             scheme = re.match(r"^\s*([a-zA-Z][a-zA-Z0-9+.-]*):", url)
