@@ -9,8 +9,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 
+# BASE_URL overrides base_url from site.toml (preview deployments); BUILD_FLAGS adds flags such as --drafts.
 site: $(VENV)/.installed
-	$(BIN)/journeys build
+	$(BIN)/journeys build $(if $(BASE_URL),--base-url "$(BASE_URL)") $(BUILD_FLAGS)
 
 check: $(VENV)/.installed
 	$(BIN)/journeys check --strict

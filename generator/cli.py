@@ -79,16 +79,36 @@ def _terminate(signum: int, frame: object) -> None:
 @site_option
 @strict_option
 @drafts_option
+@click.option("--links", is_flag=True, help="Also check every internal link and #anchor of the built site.")
+@click.option(
+    "--output", "-o", type=click.Path(file_okay=False, path_type=Path), default=None,
+    help="The built site to check with --links (default: output_dir from site.toml).",
+)
 @handle_errors
-def check(site: Path, strict: bool, drafts: bool) -> None:
+def check(site: Path, strict: bool, drafts: bool, links: bool, output: Path | None) -> None:
     """Validate content and report every problem as path:line:col."""
-    loaded = load(Options(root=site, strict=strict, drafts=drafts))
+    options = Options(root=site, strict=strict, drafts=drafts, output=output)
+    loaded = load(options)
     report = loaded.report
+    checked_links = None
+    if links:
+        from urllib.parse import urlsplit
+
+        from .build import output_dir
+        from .linkcheck import check_links
+
+        built = output_dir(options, loaded.config)
+        if not (built / "index.html").is_file():
+            report.error(loaded.config.output_dir, 1, 1, f"no built site in {_shown(built)}: run journeys build first")
+        else:
+            base_path = urlsplit(loaded.config.base_url).path or "/" if loaded.config.base_url else "/"
+            checked_links = check_links(built, base_path, report, _shown(built))
     _print_report(report, sys.stdout)
     counts = {kind: sum(1 for s in loaded.sources if s.kind == kind) for kind in ("journey", "persona", "touchpoint")}
+    links_part = f", {checked_links:,} links" if checked_links is not None else ""
     click.echo(
         f"checked {counts['journey']} journeys, {counts['persona']} personas, "
-        f"{counts['touchpoint']} touchpoints: {report.summary(strict)}"
+        f"{counts['touchpoint']} touchpoints{links_part}: {report.summary(strict)}"
     )
     if report.failed(strict):
         sys.exit(1)

@@ -9,6 +9,7 @@ type, persona, stage) with ``data-pagefind-filter`` attributes in the templates.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import hashlib
 import logging
 import shutil
@@ -67,6 +68,12 @@ def _run_pagefind(staging: Path, language: str) -> None:
 
     logging.getLogger("pagefind").setLevel(logging.ERROR)
     try:
-        asyncio.run(run())
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            asyncio.run(run())
+        else:  # called from inside an event loop (a notebook, a test driver): use a thread of its own
+            with concurrent.futures.ThreadPoolExecutor(1) as pool:
+                pool.submit(asyncio.run, run()).result()
     except (OSError, FileNotFoundError) as exc:
         raise OutputError(f"search indexing failed: {exc}; build with --no-search to skip it") from None

@@ -23,4 +23,6 @@
     resetStyles: false,
     translations: { placeholder: "Search journeys, touchpoints, pains…" }
   });
+  var input = box.querySelector("input");
+  if (input) { input.setAttribute("aria-label", "Search the catalogue"); }
 }());

