@@ -19,6 +19,7 @@ from pathlib import Path
 
 from . import __version__
 from .cache import BuildCache
+from .checks import run_checks
 from .config import SiteConfig, load_config, theme_dir
 from .deps import Job, fingerprints, plan
 from .diagnostics import ContentError, Diagnostic, Report, UsageError
@@ -126,6 +127,8 @@ def load(
     if not report.errors:
         with timings.phase("model"):
             site = build_site(config, documents, drafts=options.drafts, previous=previous)
+        with timings.phase("validate"):
+            run_checks(site, {f"{d.kind}:{d.slug}": d for d in documents}, report)
     return Loaded(config, sources, documents, report, site)
 
 

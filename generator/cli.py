@@ -231,6 +231,34 @@ def _report_rebuild(preview: object) -> None:
         click.echo(f"rebuilt {time.strftime('%H:%M:%S')}", err=True)
 
 
+@main.command()
+@click.argument("slug")
+@click.option("--format", "fmt", type=click.Choice(["mermaid", "json"]), default="mermaid", show_default=True)
+@site_option
+@drafts_option
+@handle_errors
+def export(slug: str, fmt: str, site: Path, drafts: bool) -> None:
+    """Print one journey as Mermaid journey text or as JSON."""
+    import json
+
+    from .diagnostics import did_you_mean
+    from .render.feeds import journey_data
+    from .render.mermaid import mermaid_journey
+
+    loaded = load(Options(root=site, drafts=drafts))
+    if loaded.site is None:
+        raise ContentError(loaded.report)
+    model = loaded.site
+    if slug not in model.journeys:
+        hint = did_you_mean(slug, model.journeys)
+        raise UsageError(f"no journey '{slug}'{hint}" + ("" if drafts else " (drafts need --drafts)"))
+    journey = model.journeys[slug]
+    if fmt == "mermaid":
+        click.echo(mermaid_journey(model, journey), nl=False)
+    else:
+        click.echo(json.dumps(journey_data(model, journey), ensure_ascii=False, indent=2))
+
+
 class ProgressBar:
     """A one-line progress bar on standard error, shown only once a build has run for a second."""
 

@@ -61,7 +61,7 @@ def plan(site: Site) -> Plan:
             if stage.id in journey.stage_ids:
                 docs |= journey_docs[journey.slug]
         reads[("stage", stage.id)] = frozenset(docs)
-    for job in (("index",), ("personas",), ("touchpoints",), ("stages",), ("feeds",)):
+    for job in (("index",), ("personas",), ("touchpoints",), ("stages",), ("insights",), ("feeds",)):
         reads[job] = everything
     for job in (("not-found",), ("static",)):
         reads[job] = frozenset()

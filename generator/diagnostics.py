@@ -99,6 +99,8 @@ def did_you_mean(value: object, choices: Iterable[str]) -> str:
         return ""
     options = sorted(set(choices))
     matches = difflib.get_close_matches(value, options, n=1, cutoff=0.6)
+    if not matches and len(value) >= 3:
+        matches = [o for o in options if o.startswith(value)][:1]
     if not matches:
         lowered = {o.lower(): o for o in options}
         if value.lower() in lowered:

@@ -35,7 +35,8 @@ def test_new_persona_and_touchpoint_are_valid(cli, make_site) -> None:
     assert (site / "content/touchpoints/walk-in-centre.md").exists()
     check = cli("check", "--site", site)
     assert check.exit_code == 0, check.output
-    assert "0 errors, 0 warnings" in check.output
+    assert "0 errors, 2 warnings" in check.output  # only "not used by any journey yet" (JD104, JD105)
+    assert "[JD104]" in check.output and "[JD105]" in check.output
 
 
 def test_new_refuses_to_overwrite(cli, make_site) -> None:

@@ -24,7 +24,8 @@ def test_readme_example_journey_passes_strict_check(cli, make_site) -> None:
             "content/touchpoints/joiner-request-form.md": touchpoint.format("Joiner form"),
             "content/touchpoints/self-service-portal.md": touchpoint.format("Portal"),
             "content/touchpoints/experience-survey.md": touchpoint.format("Survey"),
-            "content/journeys/leave-the-company.md": "---\ntitle: Leave\npersonas: [new-starter]\nstages: {onboard: }\n---\n",
+            "content/journeys/leave-the-company.md": "---\ntitle: Leave\npersonas: [new-starter]\nstages: {onboard: , realize: }\n"
+            "indicators: [{name: Leavers with access removed, stage: realize}]\n---\n",
             "content/journeys/get-a-laptop.md": _example(),
         }
     )

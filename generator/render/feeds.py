@@ -35,7 +35,7 @@ def catalogue(site: Site, built: str | None = None) -> str:
             }
             for stage in site.stages
         ],
-        "journeys": [_journey(site, j) for j in site.journeys.values()],
+        "journeys": [journey_data(site, j) for j in site.journeys.values()],
         "personas": [
             {
                 "slug": p.slug, "name": p.name, "role": p.role, "summary": p.summary, "goals": list(p.goals),
@@ -57,7 +57,8 @@ def catalogue(site: Site, built: str | None = None) -> str:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
-def _journey(site: Site, j: Journey) -> dict:
+def journey_data(site: Site, j: Journey) -> dict:
+    """One journey as plain data (catalogue.json and ``journeys export --format json``)."""
     return {
         "slug": j.slug, "title": j.title, "summary": j.summary, "personas": list(j.personas),
         "consumer": j.consumer, "provider": j.provider, "relationship": j.relationship,

@@ -9,7 +9,6 @@ such as ``{{ 7 * 7 }}`` or ``<script>`` in a journey is shown, never run.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -18,6 +17,7 @@ from markupsafe import Markup
 
 from .. import __version__
 from ..config import SiteConfig, theme_dir
+from ..insights import insights
 from ..model import Journey, Persona, Site, Touchpoint
 from .charts import experience_curve, experience_series
 from .diagram import EMOTION_MARK, EMOTION_WORD
@@ -161,6 +161,9 @@ class Pages:
             journeys=journeys,
         )
 
+    def insights(self) -> Page:
+        return self._render("insights.html", "insights/index.html", data=insights(self.site))
+
     def not_found(self) -> Page:
         """Hosts serve 404.html at any depth, so its links start from the site's root path.
 
@@ -169,17 +172,3 @@ class Pages:
         """
         base_url = self.site.config.base_url
         return self._render("404.html", "404.html", base=urlsplit(base_url).path if base_url else None)
-
-    def shared(self) -> Iterator[Page]:
-        """Every page that is not a journey page."""
-        yield self.index()
-        yield self.personas()
-        for persona in self.site.personas.values():
-            yield self.persona(persona)
-        yield self.touchpoints()
-        for touchpoint in self.site.touchpoints.values():
-            yield self.touchpoint(touchpoint)
-        yield self.stages_index()
-        for stage in self.site.stages:
-            yield self.stage(stage.id)
-        yield self.not_found()

@@ -24,6 +24,7 @@ from ..validate import schema
 from ..write import write_file
 from . import diagram
 from .feeds import catalogue, sitemap
+from .mermaid import mermaid_journey
 from .pages import Pages
 
 Output = list[tuple[str, str | bytes]]
@@ -70,6 +71,7 @@ class Renderer:
                 "touchpoints": pages.touchpoints,
                 "stages": pages.stages_index,
                 "not-found": pages.not_found,
+                "insights": pages.insights,
             }
             if kind in simple:
                 return [simple[kind]()]
@@ -97,7 +99,11 @@ class Renderer:
         self.diagram_seconds += elapsed
         self.page_seconds -= elapsed  # counted as diagram time, not page time
         folder = f"journeys/{slug}"
-        return [(f"{folder}/diagram.svg", svg), self.pages.journey(journey, diagram.inline_svg(svg))]
+        return [
+            (f"{folder}/diagram.svg", svg),
+            (f"{folder}/journey.mmd", mermaid_journey(site, journey)),
+            self.pages.journey(journey, diagram.inline_svg(svg)),
+        ]
 
     def _feeds(self) -> Output:
         site = self.site
@@ -121,7 +127,7 @@ class Renderer:
 
 def listed_pages(site: Site) -> list[str]:
     """Pages for the sitemap: everything but drafts (in a --drafts preview) and the 404 page."""
-    pages = ["index.html", "personas/index.html", "touchpoints/index.html", "stages/index.html"]
+    pages = ["index.html", "personas/index.html", "touchpoints/index.html", "stages/index.html", "insights/index.html"]
     pages += [f"journeys/{j.slug}/index.html" for j in site.journeys.values() if not j.draft]
     pages += [f"personas/{s}/index.html" for s in site.personas]
     pages += [f"touchpoints/{s}/index.html" for s in site.touchpoints]

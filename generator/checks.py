@@ -1,0 +1,82 @@
+"""ITIL-aware checks: practice advice as warnings with stable codes (JD101 ...).
+
+They run on the model after validation, so they only ever see valid content.
+Each can be silenced per site with ``[check] ignore = ["JD104"]``; ``--strict``
+turns them into errors like any other warning.  The README lists them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from .diagnostics import Report
+from .load import Document
+from .model import Site
+
+CHECKS = {
+    "JD101": "no indicator at the last stage (realize / reflect): value realised is not measured",
+    "JD102": "a stage with interactions but none in the band of visibility (shared)",
+    "JD103": "a moment of truth with negative emotion and no opportunity",
+    "JD104": "a persona that no journey uses",
+    "JD105": "a touchpoint that no journey uses",
+    "JD106": "a journey with several personas whose interactions name none of them",
+    "JD107": "a partnership journey with no shared interaction at co-create",
+}
+
+
+def run_checks(site: Site, documents: Mapping[str, Document], report: Report) -> None:
+    """Add a warning for every practice problem; *documents* are keyed ``kind:slug``."""
+    last = site.stages[-1].id if site.stages else None
+    stage_ids = {s.id for s in site.stages}
+    for slug, journey in site.journeys.items():
+        doc = documents[f"journey:{slug}"]
+        pos = doc.positions
+
+        def warn(code: str, path: tuple, message: str, key: bool = False) -> None:
+            line, col = pos.key(path) if key else pos.value(path)
+            report.warning(doc.rel, line, col, message, code)
+
+        if last and not any(i.stage == last for i in journey.indicators):
+            where = ("indicators",) if "indicators" in doc.data else ("title",)
+            warn("JD101", where, f"no indicator at the last stage '{last}': add one to show the value realised", key=True)
+        for stage in journey.stages:
+            if stage.interactions and not any(i.visibility == "shared" for i in stage.interactions):
+                warn("JD102", ("stages", stage.stage), f"stage '{stage.stage}' has interactions but none in the shared band of visibility", key=True)
+            for i in stage.interactions:
+                if i.moment_of_truth and i.emotion is not None and i.emotion < 0 and not i.opportunity:
+                    warn(
+                        "JD103", ("stages", stage.stage, "interactions", i.index),
+                        f"moment of truth '{_short(i.action)}' feels negative ({i.emotion}) but names no opportunity",
+                    )
+        if len(journey.personas) > 1 and journey.interactions and not any(
+            doc_persona(doc, i.stage, i.index) for i in journey.interactions
+        ):
+            warn("JD106", ("personas",), "several personas but no interaction names its persona: whose step is each?", key=True)
+        if journey.relationship == "partnership" and "co-create" in stage_ids:
+            shared = [i for i in journey.interactions if i.stage == "co-create" and i.visibility == "shared"]
+            if not shared:
+                where = ("stages", "co-create") if "co-create" in journey.stage_ids else ("relationship",)
+                warn("JD107", where, "a partnership needs shared work at co-create, but none is in the band of visibility", key=True)
+    used_personas = {p for j in site.journeys.values() for p in j.personas}
+    for slug, persona in site.personas.items():
+        if slug not in used_personas:
+            doc = documents[f"persona:{slug}"]
+            line, col = doc.positions.key(("name",))
+            report.warning(doc.rel, line, col, f"persona '{slug}' is not in any journey", "JD104")
+    for slug, uses in site.touchpoint_uses.items():
+        if not uses:
+            doc = documents[f"touchpoint:{slug}"]
+            line, col = doc.positions.key(("name",))
+            report.warning(doc.rel, line, col, f"touchpoint '{slug}' is not used by any journey", "JD105")
+
+
+def doc_persona(doc: Document, stage: str, index: int) -> bool:
+    """Whether the interaction names a persona in the file (not only by implication)."""
+    try:
+        return bool(doc.data["stages"][stage]["interactions"][index].get("persona"))
+    except (KeyError, IndexError, TypeError, AttributeError):
+        return False
+
+
+def _short(text: str, limit: int = 50) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,174 @@
+"""Insights with known numbers, each ITIL-aware check on its own fixture, and the Mermaid export."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from generator.build import Options, build, load
+from generator.insights import Balance, Cell, Gap, Reuse, insights
+
+from .conftest import ROOT, write_site
+
+PERSONAS = {
+    "content/personas/cara.md": "---\nname: Cara\nrole: customer\n---\n",
+    "content/personas/uli.md": "---\nname: Uli\nrole: user\n---\n",
+    "content/personas/pete.md": "---\nname: Pete\nrole: provider\n---\n",
+}
+TOUCHPOINTS = {
+    f"content/touchpoints/{slug}.md": f"---\nname: {slug.capitalize()}\n---\n" for slug in ("portal", "desk", "invoice", "spare")
+}
+ALPHA = """\
+---
+title: Alpha
+personas: [cara, uli]
+stages:
+  explore:
+    interactions:
+      - {touchpoint: portal, persona: cara, action: Browses, emotion: 1}
+      - {touchpoint: desk, persona: uli, action: Waits on hold, visibility: consumer, emotion: -2, pain: Slow, moment_of_truth: true, opportunity: Faster}
+  realize:
+    interactions:
+      - {touchpoint: invoice, persona: cara, action: Disputes the invoice, visibility: provider, emotion: -1, pain: Late}
+      - {touchpoint: portal, persona: uli, action: Rates the service, emotion: 2}
+indicators:
+  - {name: NPS, kind: xla, stage: realize, target: "40"}
+---
+"""
+BETA = """\
+---
+title: Beta
+personas: [uli]
+stages:
+  engage:
+    interactions:
+      - {touchpoint: desk, action: Calls again, emotion: -1, moment_of_truth: true, opportunity: Call back}
+  realize:
+    interactions:
+      - {touchpoint: portal, action: Checks status, emotion: 0}
+indicators:
+  - {name: Calls, stage: realize, current: "12"}
+---
+"""
+
+
+@pytest.fixture
+def catalogue(tmp_path: Path):  # type: ignore[no-untyped-def]
+    root = write_site(
+        tmp_path / "site",
+        {"site.toml": "[site]\ntitle = 'Insights'\n", **PERSONAS, **TOUCHPOINTS,
+         "content/journeys/alpha.md": ALPHA, "content/journeys/beta.md": BETA},
+    )
+    loaded = load(Options(root=root))
+    assert loaded.site is not None, [d.format() for d in loaded.report.items]
+    return root, loaded
+
+
+def test_insight_numbers(catalogue) -> None:  # type: ignore[no-untyped-def]
+    _, loaded = catalogue
+    site = loaded.site
+    data = insights(site)
+    assert data.coverage["cara"]["explore"] == Cell(1, 1.0)
+    assert data.coverage["cara"]["realize"] == Cell(1, -1.0)
+    assert data.coverage["cara"]["engage"].gap
+    assert data.coverage["uli"]["explore"] == Cell(1, -2.0)
+    assert data.coverage["uli"]["engage"] == Cell(1, -1.0)
+    assert data.coverage["uli"]["realize"] == Cell(2, 1.0)
+    assert all(cell.gap for cell in data.coverage["pete"].values())
+    assert [i.action for i in data.hotspots] == ["Waits on hold", "Disputes the invoice", "Calls again"]
+    assert [i.action for i in data.moments] == ["Waits on hold", "Calls again"]
+    assert data.most_used == (Reuse("portal", 3, 2), Reuse("desk", 2, 2), Reuse("invoice", 1, 1))
+    assert data.single_use == (Reuse("invoice", 1, 1),)
+    assert data.balance == (Balance("alpha", 25.0, 50.0, 25.0, 4), Balance("beta", 0.0, 100.0, 0.0, 2))
+    assert data.gaps == (Gap("alpha", 0.0, 0.0), Gap("beta", None, -0.5))
+    assert data.gaps[0].difference == 0.0 and data.gaps[1].difference is None
+    assert [(j, i.name) for j, i in data.incomplete] == [("alpha", "NPS"), ("beta", "Calls")]
+
+
+def test_insights_page_is_linked_from_every_page(catalogue, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    root, _ = catalogue
+    out = build(Options(root=root, output=tmp_path / "out", search=False)).output
+    page = (out / "insights/index.html").read_text(encoding="utf-8")
+    assert 'class="gap-mark">Gap<' in page and "Waits on hold" in page and "Disputes the invoice" in page
+    for html in out.rglob("*.html"):
+        text = html.read_text(encoding="utf-8")
+        assert "insights/index.html" in text or ('href="index.html" aria-current="page">Insights' in text), html
+
+
+CHECK_CASES = {
+    "JD101": ("alpha.md", ALPHA.replace("stage: realize, target", "stage: explore, target"), "content/journeys/alpha.md:13:1"),
+    "JD102": ("beta.md", BETA.replace("action: Checks status, emotion: 0", "action: Checks status, emotion: 0, visibility: provider"), "content/journeys/beta.md:8:3"),
+    "JD103": ("alpha.md", ALPHA.replace(", moment_of_truth: true, opportunity: Faster", ", moment_of_truth: true"), "content/journeys/alpha.md:8:9"),
+    "JD104": ("extra", None, "content/personas/pete.md:2:1"),
+    "JD105": ("extra", None, "content/touchpoints/spare.md:2:1"),
+    "JD106": ("alpha.md", ALPHA.replace("persona: cara, ", "").replace("persona: uli, ", ""), "content/journeys/alpha.md:3:1"),
+    "JD107": ("beta.md", BETA.replace("personas: [uli]", "personas: [uli]\nrelationship: partnership").replace("engage:", "co-create:").replace("action: Calls again,", "action: Calls again, visibility: consumer,"), "content/journeys/beta.md:6:3"),
+}
+
+
+@pytest.mark.parametrize("code", sorted(CHECK_CASES))
+def test_each_check_fires_on_its_own_fixture(code: str, tmp_path: Path) -> None:
+    name, text, where = CHECK_CASES[code]
+    files = {"site.toml": "[site]\ntitle = 'Checks'\n", **PERSONAS, **TOUCHPOINTS,
+             "content/journeys/alpha.md": ALPHA, "content/journeys/beta.md": BETA}
+    if text is not None:
+        files[f"content/journeys/{name}"] = text
+    root = write_site(tmp_path / "site", files)
+    report = load(Options(root=root)).report
+    found = [d for d in report.items if d.code == code]
+    assert found, [d.format() for d in report.items]
+    assert found[0].format().startswith(where + ": warning: "), found[0].format()
+    assert found[0].format().endswith(f"[{code}]")
+    # silenced per site
+    (root / "site.toml").write_text(f"[site]\ntitle = 'Checks'\n\n[check]\nignore = [\"{code}\"]\n")
+    assert not [d for d in load(Options(root=root)).report.items if d.code == code]
+
+
+def test_baseline_fixture_only_warns_about_what_is_unused(catalogue) -> None:  # type: ignore[no-untyped-def]
+    _, loaded = catalogue
+    assert sorted(d.code for d in loaded.report.items) == ["JD104", "JD105"]
+
+
+def test_sample_catalogue_passes_every_check_strictly(cli, monkeypatch) -> None:
+    monkeypatch.chdir(ROOT)
+    assert cli("check", "--strict").exit_code == 0
+    assert cli("check", "--strict", "--drafts").exit_code == 0
+
+
+EXPECTED_MERMAID = textwrap.dedent(
+    """\
+    journey
+        title Alpha
+        section Explore
+          Browses: 4: Cara
+          Waits on hold: 1: Uli
+        section Realize
+          Disputes the invoice: 2: Cara
+          Rates the service: 5: Uli
+    """
+)
+
+
+def test_mermaid_file_and_export_command(catalogue, cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    root, _ = catalogue
+    out = build(Options(root=root, output=tmp_path / "out", search=False)).output
+    assert (out / "journeys/alpha/journey.mmd").read_text(encoding="utf-8") == EXPECTED_MERMAID
+    assert 'href="journey.mmd"' in (out / "journeys/alpha/index.html").read_text(encoding="utf-8")
+    result = cli("export", "alpha", "--site", root)
+    assert result.exit_code == 0 and result.output == EXPECTED_MERMAID
+    as_json = cli("export", "--format", "json", "beta", "--site", root)
+    assert as_json.exit_code == 0 and '"slug": "beta"' in as_json.output
+    missing = cli("export", "alph", "--site", root)
+    assert missing.exit_code == 2 and "no journey 'alph' (did you mean 'alpha'?)" in missing.output
+
+
+def test_mermaid_escapes_separators(make_site) -> None:
+    from generator.render.mermaid import mermaid_journey
+
+    site_root = make_site({"content/journeys/buy.md": "---\ntitle: 'A: B #1'\npersonas: [pat]\nstages:\n  explore:\n    interactions:\n      - {touchpoint: portal, action: 'Pays: twice; %% oops', emotion: -2}\n---\n"})
+    site = load(Options(root=site_root)).site
+    assert site is not None
+    text = mermaid_journey(site, site.journeys["buy"])
+    assert "title A - B no.1" in text and "Pays - twice, % oops: 1: Pat" in text
