@@ -79,10 +79,11 @@ def generate(root: Path, journeys: int, seed: int = 42) -> Path:
                     f"        visibility: {visibility}",
                     f"        emotion: {rng.randint(-2, 2)}",
                 ]
-                if rng.random() < 0.4:
+                remedied = rng.random() < 0.4
+                if remedied:
                     lines.append(f"        pain: {_sentence(rng, 9)}")
                     lines.append(f"        opportunity: {_sentence(rng, 9)}")
-                if rng.random() < 0.15:
+                if rng.random() < 0.15 and remedied:  # practice-clean: painful moments name a remedy
                     lines.append("        moment_of_truth: true")
         lines += [
             "flow:",

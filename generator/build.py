@@ -23,12 +23,13 @@ from .checks import run_checks
 from .config import SiteConfig, load_config, theme_dir
 from .deps import Job, fingerprints, plan
 from .diagnostics import ContentError, Diagnostic, Report, UsageError
-from .load import Document, Source, digest, discover, parse_source, read_bytes
+from .load import Document, Source, discover
+from .reader import Reader
 from .model import Site, build_site
 from .render.pages import template_dirs
 from .render.site import Renderer, run_jobs, worker_count
 from .search import FOLDER, index_site
-from .validate import check_document, validate
+from .validate import validate
 from .write import Output, check_output_dir, clean_leftovers
 
 
@@ -115,7 +116,7 @@ def load(
             sources, notes = discover(options.root)
             report.extend(notes)
         cache = BuildCache(cache_folder(config) if options.use_cache and reader is None else None)
-        reader = reader or Reader(cache.documents())
+        reader = reader or Reader(cache.documents(), workers=options.workers if options.workers is not None else config.workers)
         documents = reader.read(sources, report)
         if reader.changed:
             cache.save_documents(reader.entries)
@@ -130,52 +131,6 @@ def load(
         with timings.phase("validate"):
             run_checks(site, {f"{d.kind}:{d.slug}": d for d in documents}, report)
     return Loaded(config, sources, documents, report, site)
-
-
-Entry = tuple[str, Document | None, list[Diagnostic]]
-
-
-class Reader:
-    """Reads content files, reusing the parse of any file whose bytes did not change.
-
-    *previous* maps a file's path to (content digest, document, its own problems);
-    builds keep it in the build cache, the dev server in memory.
-    """
-
-    def __init__(self, previous: dict[str, Entry] | None = None, only: set[str] | None = None) -> None:
-        self.previous = previous or {}
-        self.only = only  # the dev server knows which files changed: trust the rest unread
-        self.entries: dict[str, Entry] = {}
-        self.changed = False
-
-    def read(self, sources: list[Source], report: Report) -> list[Document]:
-        documents: list[Document] = []
-        for source in sources:
-            cached = self.previous.get(source.rel)
-            if self.only is not None and cached is not None and source.rel not in self.only:
-                self.entries[source.rel] = cached
-                report.extend(cached[2])
-                if cached[1] is not None:
-                    documents.append(cached[1])
-                continue
-            raw, problems = read_bytes(source)
-            if raw is None:
-                report.extend(problems)
-                continue
-            key = digest(raw)
-            if cached is not None and cached[0] == key and (cached[1] is None or cached[1].slug == source.slug):
-                document, problems = cached[1], cached[2]
-            else:
-                self.changed = True
-                document, problems = parse_source(source, raw)
-                if document is not None:
-                    problems = problems + check_document(document)
-            self.entries[source.rel] = (key, document, problems)
-            report.extend(problems)
-            if document is not None:
-                documents.append(document)
-        self.changed = self.changed or self.entries.keys() != self.previous.keys()
-        return documents
 
 
 def output_dir(options: Options, config: SiteConfig) -> Path:

@@ -19,9 +19,8 @@ from pathlib import Path
 from . import __version__
 from .diagnostics import Diagnostic, Severity
 from .load import Document
-from .yamlload import Positions
 
-FORMAT = 1
+FORMAT = 2
 
 
 class BuildCache:
@@ -83,13 +82,13 @@ def _manifest_name(target: Path) -> str:
 def _plain_document(doc: Document) -> tuple:
     return (
         doc.kind, doc.slug, doc.rel, doc.data, doc.body, doc.body_line,
-        doc.positions.values, doc.positions.keys, doc.digest, doc.is_yaml,
+        doc.source, doc.offset, doc.digest, doc.is_yaml,
     )
 
 
 def _document(raw: tuple) -> Document:
-    kind, slug, rel, data, body, body_line, values, keys, digest, is_yaml = raw
-    return Document(kind, slug, rel, data, body, body_line, Positions(values, keys), digest, is_yaml)
+    kind, slug, rel, data, body, body_line, source, offset, digest, is_yaml = raw
+    return Document(kind, slug, rel, data, body, body_line, source, offset, digest, is_yaml)
 
 
 def _plain_diagnostic(d: Diagnostic) -> tuple:

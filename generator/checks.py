@@ -30,10 +30,9 @@ def run_checks(site: Site, documents: Mapping[str, Document], report: Report) ->
     stage_ids = {s.id for s in site.stages}
     for slug, journey in site.journeys.items():
         doc = documents[f"journey:{slug}"]
-        pos = doc.positions
 
         def warn(code: str, path: tuple, message: str, key: bool = False) -> None:
-            line, col = pos.key(path) if key else pos.value(path)
+            line, col = doc.positions.key(path) if key else doc.positions.value(path)
             report.warning(doc.rel, line, col, message, code)
 
         if last and not any(i.stage == last for i in journey.indicators):

@@ -12,7 +12,7 @@ import hashlib
 import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .diagnostics import Diagnostic, Severity
@@ -37,7 +37,12 @@ class Source:
 
 @dataclass(frozen=True, slots=True)
 class Document:
-    """One content file, parsed but not yet validated."""
+    """One content file, parsed but not yet validated.
+
+    Positions of every value are needed only to report a problem, so they are
+    computed on first use by parsing the YAML again (*source*, *offset*); a
+    valid catalogue of 10,000 journeys never pays for them.
+    """
 
     kind: str
     slug: str
@@ -45,9 +50,17 @@ class Document:
     data: dict
     body: str
     body_line: int
-    positions: Positions
+    source: str
+    offset: int
     digest: str
     is_yaml: bool
+    _positions: list[Positions] = field(default_factory=list, compare=False, repr=False)
+
+    @property
+    def positions(self) -> Positions:
+        if not self._positions:
+            self._positions.append(parse(self.source, line_offset=self.offset).positions)
+        return self._positions[0]
 
 
 def discover(root: Path) -> tuple[list[Source], list[Diagnostic]]:
@@ -162,7 +175,7 @@ def parse_source(source: Source, raw: bytes) -> tuple[Document | None, list[Diag
         col = control.start() - (before.rfind("\n") + 1) + 1
         return problem(line, col, f"control character U+{ord(control.group()):04X} is not allowed in text")
     try:
-        parsed = parse(yaml_text, line_offset=yaml_offset)
+        parsed = parse(yaml_text, line_offset=yaml_offset, positions=False)
     except YamlProblem as exc:
         return problem(exc.line + 1, exc.col + 1, exc.message)
     diagnostics = [Diagnostic(rel, p.line + 1, p.col + 1, Severity.ERROR, p.message) for p in parsed.problems]
@@ -190,7 +203,8 @@ def parse_source(source: Source, raw: bytes) -> tuple[Document | None, list[Diag
         data=data,
         body=body,
         body_line=body_line,
-        positions=parsed.positions,
+        source=yaml_text,
+        offset=yaml_offset,
         digest=digest(raw),
         is_yaml=is_yaml,
     )

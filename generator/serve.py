@@ -22,7 +22,8 @@ from pathlib import Path
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
-from .build import Options, Reader, build, load
+from .build import Options, build, load
+from .reader import Reader
 from .config import theme_dir
 from .deps import Job, fingerprints, plan
 from .diagnostics import ContentError, JourneydocsError

@@ -200,10 +200,10 @@ def _dotted(path: tuple) -> str:
 
 
 def _check_journey(doc: Document, slugs: Mapping[str, set[str]], stage_ids: list[str], report: Report) -> None:
-    data, pos = doc.data, doc.positions
+    data = doc.data
 
     def ref_error(path: tuple, message: str, choices: Iterable[str], value: object) -> None:
-        line, col = pos.value(path)
+        line, col = doc.positions.value(path)
         report.error(doc.rel, line, col, message + did_you_mean(value, choices))
 
     personas = [p for p in data.get("personas") or [] if isinstance(p, str)] if isinstance(data.get("personas"), list) else []
@@ -214,7 +214,7 @@ def _check_journey(doc: Document, slugs: Mapping[str, set[str]], stage_ids: list
     stages = data.get("stages") if isinstance(data.get("stages"), dict) else {}
     for stage_id, entry in stages.items():
         if stage_id not in stage_ids:
-            line, col = pos.key(("stages", stage_id))
+            line, col = doc.positions.key(("stages", stage_id))
             report.error(
                 doc.rel, line, col,
                 f"unknown stage '{stage_id}'; the stage model has {one_of(stage_ids)}" + did_you_mean(stage_id, stage_ids),

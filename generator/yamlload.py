@@ -64,12 +64,14 @@ class Parsed:
     problems: list[YamlProblem]
 
 
-def parse(text: str, line_offset: int = 0) -> Parsed:
+def parse(text: str, line_offset: int = 0, positions: bool = True) -> Parsed:
     """Parse one YAML document; *line_offset* is added to reported lines (front matter).
 
     Syntax errors raise :class:`YamlProblem`; content problems that still leave
     usable data (duplicate keys) are returned in ``problems`` so that one run
-    reports them all.
+    reports them all.  With ``positions=False`` only top-level keys are located:
+    a valid document never needs more, and recording every position costs
+    time and memory on large catalogues (see :class:`generator.load.Document`).
     """
     try:
         node = yaml.compose(text, Loader=_Loader)
@@ -88,7 +90,7 @@ def parse(text: str, line_offset: int = 0) -> Parsed:
         ) from None
     except yaml.YAMLError as exc:  # pragma: no cover - every libyaml error is one of the above
         raise YamlProblem(f"YAML error: {' '.join(str(exc).split())}", line_offset, 0) from None
-    builder = _Builder(line_offset)
+    builder = _Builder(line_offset, positions)
     if node is None:
         return Parsed(None, builder.positions, [])
     data = builder.build(node, (), 0, frozenset())
@@ -96,8 +98,9 @@ def parse(text: str, line_offset: int = 0) -> Parsed:
 
 
 class _Builder:
-    def __init__(self, line_offset: int) -> None:
+    def __init__(self, line_offset: int, record: bool = True) -> None:
         self.offset = line_offset
+        self.record = record
         self.positions = Positions()
         self.problems: list[YamlProblem] = []
         self.count = 0
@@ -118,7 +121,8 @@ class _Builder:
             )
         if depth > MAX_DEPTH:
             raise self._fail(f"nested more than {MAX_DEPTH} levels deep", node)
-        self.positions.values[path] = self._pos(node)
+        if self.record or len(path) <= 1:
+            self.positions.values[path] = self._pos(node)
         if isinstance(node, ScalarNode):
             return self._scalar(node)
         if id(node) in active:
@@ -158,7 +162,8 @@ class _Builder:
                 )
                 continue
             first_seen[key] = line
-            self.positions.keys[path + (key,)] = (line, col)
+            if self.record or not path:
+                self.positions.keys[path + (key,)] = (line, col)
             result[key] = self.build(value_node, path + (key,), depth + 1, active)
         for key_node, value_node in merges:
             sources = value_node.value if isinstance(value_node, SequenceNode) else [value_node]

@@ -28,7 +28,7 @@ from .mermaid import mermaid_journey
 from .pages import Pages
 
 Output = list[tuple[str, str | bytes]]
-SMALL_BUILD = 64  # jobs; below this, worker processes cost more than they save
+SMALL_BUILD = 24  # jobs; below this, worker processes cost more than they save
 
 
 @dataclass(slots=True)
@@ -151,7 +151,7 @@ def _work(args: tuple[list[Job], str]) -> tuple[list[tuple[Job, list[tuple[str, 
     return done, _WORKER.diagram_seconds - before_d, _WORKER.page_seconds - before_p
 
 
-def _quiet_worker() -> None:
+def quiet_worker() -> None:
     """Workers leave interrupts to the main process, which stops them and cleans up."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -179,9 +179,11 @@ def run_jobs(
             yield from done
         return
     chunk = max(1, min(32, len(jobs) // (workers * 8)))
+    if len(jobs) < 200:
+        chunk = 1  # few jobs: balance them one by one (a stage page can outweigh fifty journeys)
     batches = [(jobs[i : i + chunk], str(staging)) for i in range(0, len(jobs), chunk)]
     context = multiprocessing.get_context("fork")
-    with context.Pool(workers, initializer=_quiet_worker) as pool:
+    with context.Pool(workers, initializer=quiet_worker) as pool:
         for done, d_seconds, p_seconds in pool.imap_unordered(_work, batches):
             renderer.diagram_seconds += d_seconds
             renderer.page_seconds += p_seconds

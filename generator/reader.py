@@ -1,0 +1,81 @@
+"""Reading content files, reusing the parse of every file whose bytes did not change.
+
+A cold build parses every file; that work is independent per file, so above a
+few hundred files it is spread over forked worker processes.  Warm builds and
+the dev server parse only what changed.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+
+from .diagnostics import Diagnostic, Report
+from .load import Document, Source, digest, parse_source, read_bytes
+from .render.site import quiet_worker, worker_count
+from .validate import check_document
+
+Entry = tuple[str, Document | None, list[Diagnostic]]  # (content digest, document, its own problems)
+PARALLEL_FROM = 300  # files to parse; below this, worker processes cost more than they save
+
+
+def parse_and_check(item: tuple[Source, bytes]) -> tuple[Document | None, list[Diagnostic]]:
+    """Parse one file and check it against its schema: everything that needs no other file."""
+    source, raw = item
+    document, problems = parse_source(source, raw)
+    if document is not None:
+        problems = problems + check_document(document)
+    return document, problems
+
+
+class Reader:
+    """*previous* maps a file's path to its :data:`Entry` from the last run.
+
+    Builds keep it in the build cache, the dev server in memory.  *only*, when
+    given, names the files known to have changed (the dev server's watcher):
+    the others are trusted without being read.
+    """
+
+    def __init__(self, previous: dict[str, Entry] | None = None, only: set[str] | None = None, workers: int = 1) -> None:
+        self.previous = previous or {}
+        self.only = only
+        self.workers = workers
+        self.entries: dict[str, Entry] = {}
+        self.changed = False
+
+    def read(self, sources: list[Source], report: Report) -> list[Document]:
+        pending: list[tuple[Source, bytes, str]] = []
+        for source in sources:
+            cached = self.previous.get(source.rel)
+            if self.only is not None and cached is not None and source.rel not in self.only:
+                self.entries[source.rel] = cached
+                continue
+            raw, problems = read_bytes(source)
+            if raw is None:
+                report.extend(problems)
+                continue
+            key = digest(raw)
+            if cached is not None and cached[0] == key and (cached[1] is None or cached[1].slug == source.slug):
+                self.entries[source.rel] = cached
+            else:
+                pending.append((source, raw, key))
+        if pending:
+            self.changed = True
+            for (source, _, key), (document, problems) in zip(pending, self._parse([(s, r) for s, r, _ in pending])):
+                self.entries[source.rel] = (key, document, problems)
+        self.changed = self.changed or self.entries.keys() != self.previous.keys()
+        documents: list[Document] = []
+        for source in sources:  # in file order, whatever order the work finished in
+            entry = self.entries.get(source.rel)
+            if entry is None:
+                continue
+            report.extend(entry[2])
+            if entry[1] is not None:
+                documents.append(entry[1])
+        return documents
+
+    def _parse(self, items: list[tuple[Source, bytes]]) -> list[tuple[Document | None, list[Diagnostic]]]:
+        workers = worker_count(self.workers, len(items) // 100)
+        if workers <= 1 or len(items) < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
+            return [parse_and_check(item) for item in items]
+        with multiprocessing.get_context("fork").Pool(workers, initializer=quiet_worker) as pool:
+            return pool.map(parse_and_check, items, chunksize=max(1, len(items) // (workers * 4)))
