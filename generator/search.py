@@ -61,10 +61,15 @@ def _run_pagefind(staging: Path, language: str) -> None:
         raise OutputError(f"search needs the 'pagefind' package: {exc}; or build with --no-search") from None
 
     async def run() -> None:
-        config = {"keep_index_url": True, "force_language": language.split("-")[0] or "en"}
+        config = {
+            "keep_index_url": True,
+            "force_language": language.split("-")[0] or "en",
+            # Leaving the context writes the index to output_path (relative to the
+            # working directory when unset), so it must point into the staging folder.
+            "output_path": str(staging / FOLDER),
+        }
         async with PagefindIndex(config=config) as index:  # type: ignore[arg-type]
             await index.add_directory(path=str(staging))
-            await index.write_files(output_path=str(staging / FOLDER))
 
     logging.getLogger("pagefind").setLevel(logging.ERROR)
     try:

@@ -94,3 +94,12 @@ def test_base_url_override_for_previews(cli, make_site) -> None:
     result = cli("build", "--site", site, "--base-url", "https://preview.example/pr-7", "--no-search")
     assert result.exit_code == 0, result.output
     assert "<loc>https://preview.example/pr-7/</loc>" in (site / "public/sitemap.xml").read_text()
+
+
+def test_search_index_is_written_only_inside_the_output(tmp_path: Path, monkeypatch) -> None:
+    work = tmp_path / "cwd"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    out = build(Options(root=ROOT, output=tmp_path / "out", use_cache=False)).output
+    assert (out / "pagefind/pagefind-ui.js").is_file()
+    assert list(work.iterdir()) == []  # Pagefind's default output folder is relative to the cwd
