@@ -85,6 +85,7 @@ class Result:
     manifest: dict[Job, tuple[str, dict[str, int]]] = field(default_factory=dict)
     renderer: Renderer | None = None
     global_digest: str = ""
+    rendered_jobs: list[Job] = field(default_factory=list)
 
 
 def cache_folder(config: SiteConfig) -> Path:
@@ -261,6 +262,7 @@ def build(
         manifest=manifest,
         renderer=renderer,
         global_digest=everything,
+        rendered_jobs=todo,
     )
 
 

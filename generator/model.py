@@ -164,11 +164,10 @@ class Site:
     related: Mapping[str, tuple[str, ...]] = field(repr=False)
 
     def stage(self, stage_id: str) -> Stage:
-        return self._stage_index[stage_id]
-
-    @property
-    def _stage_index(self) -> Mapping[str, Stage]:
-        return {s.id: s for s in self.stages}
+        for stage in self.stages:  # a handful of stages: a scan beats building an index per call
+            if stage.id == stage_id:
+                return stage
+        raise KeyError(stage_id)
 
     def persona_interactions(self, slug: str) -> tuple[Interaction, ...]:
         return tuple(

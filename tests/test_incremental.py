@@ -1,0 +1,118 @@
+"""Incremental builds: each kind of change rebuilds exactly what depends on it, and nothing else."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from generator.build import Options, build
+
+from .conftest import FIXTURES, ROOT
+
+MINI = FIXTURES / "mini"
+SHARED = {("index",), ("personas",), ("touchpoints",), ("stages",), ("insights",), ("feeds",)}
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    root = tmp_path / "site"
+    shutil.copytree(MINI, root, ignore=shutil.ignore_patterns(".journeydocs-cache", "public"))
+    return root
+
+
+def _build(root: Path):  # type: ignore[no-untyped-def]
+    return build(Options(root=root, search=False, workers=1))
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_nothing_changed_renders_nothing(site: Path) -> None:
+    first = _build(site)
+    second = _build(site)
+    assert first.rendered == len(first.rendered_jobs) > 0
+    assert second.rendered_jobs == [] and second.reused == first.rendered
+
+
+def test_a_changed_journey_rebuilds_its_dependants_only(site: Path) -> None:
+    _build(site)
+    _edit(site / "content/journeys/order-service.md", "title: Order a service", "title: Order a new service")
+    result = _build(site)
+    expected = {
+        ("journey", "order-service"),
+        ("journey", "get-support"),  # related both ways: it shows the title
+        ("persona", "pat-buyer"), ("persona", "priya-provider"), ("persona", "uma-user"),
+        ("touchpoint", "web-portal"), ("touchpoint", "invoice"), ("touchpoint", "help-desk"),
+    }
+    stages = {("stage", s) for s in ("explore", "onboard", "co-create", "realize", "engage")}
+    rendered = set(result.rendered_jobs)
+    assert expected <= rendered
+    assert rendered - expected - stages - SHARED == set()
+    assert ("not-found",) not in rendered and ("static",) not in rendered
+
+
+def test_a_changed_persona_rebuilds_its_page_and_its_journeys(site: Path) -> None:
+    _build(site)
+    _edit(site / "content/personas/priya-provider.md", "name: ", "name: Dr ")
+    rendered = set(_build(site).rendered_jobs)
+    journeys = {job for job in rendered if job[0] == "journey"}
+    assert ("persona", "priya-provider") in rendered
+    assert journeys == {("journey", "order-service")}  # the only journey Priya travels
+    assert ("persona", "pat-buyer") in rendered  # shows the same journey's interactions
+    assert not {job for job in rendered if job[0] == "touchpoint" and job[1] == "kickoff-meeting"}
+
+
+def test_a_changed_touchpoint_rebuilds_the_journeys_that_use_it(site: Path) -> None:
+    _build(site)
+    _edit(site / "content/touchpoints/invoice.md", "name: ", "name: Monthly ")
+    rendered = set(_build(site).rendered_jobs)
+    users = {("journey", "order-service")}
+    assert ("touchpoint", "invoice") in rendered
+    assert {job for job in rendered if job[0] == "journey"} == users
+    assert {job for job in rendered if job[0] == "touchpoint"} == {("touchpoint", "invoice")}
+
+
+@pytest.mark.parametrize("change", ["template", "site.toml"])
+def test_templates_and_settings_rebuild_everything(site: Path, change: str) -> None:
+    first = _build(site)
+    if change == "template":
+        _edit(site / "templates/404.html", "Lost in the journey", "Lost on the journey")
+    else:
+        _edit(site / "site.toml", 'title = "Mini Journeys"', 'title = "Tiny Journeys"')
+    result = _build(site)
+    assert set(result.rendered_jobs) == set(first.rendered_jobs)
+
+
+def test_incremental_output_equals_a_clean_build(site: Path, tmp_path: Path) -> None:
+    _build(site)
+    _edit(site / "content/journeys/order-service.md", "title: Order a service", "title: Order a new service")
+    (site / "content/personas/uma-user.md").write_text("---\nname: Uma U.\nrole: user\n---\nUses it.\n", encoding="utf-8")
+    incremental = _build(site).output
+    clean = build(Options(root=site, output=tmp_path / "clean", search=False, use_cache=False)).output
+    assert _files(incremental) == _files(clean)
+
+
+def test_diagram_cache_is_used_and_safe_to_delete(site: Path) -> None:
+    _build(site)
+    cache = site / ".journeydocs-cache"
+    svgs = sorted((cache / "diagrams").rglob("*.svg"))
+    assert len(svgs) == 2  # one per published journey
+    before = _files(site / "public")
+    shutil.rmtree(cache)
+    _build(site)
+    assert _files(site / "public") == before
+
+
+def test_output_is_identical_whatever_the_worker_count(tmp_path: Path) -> None:
+    one = build(Options(root=ROOT, output=tmp_path / "one", search=False, workers=1, use_cache=False)).output
+    two = build(Options(root=ROOT, output=tmp_path / "two", search=False, workers=2, use_cache=False)).output
+    assert _files(one) == _files(two)
