@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from .model import Site
+from .render.pages import page_count
 
 Job = tuple[str, ...]  # ("journey", slug), ("persona", slug), ("index",), ...
 
@@ -61,7 +62,9 @@ def plan(site: Site) -> Plan:
             if stage.id in journey.stage_ids:
                 docs |= journey_docs[journey.slug]
         reads[("stage", stage.id)] = frozenset(docs)
-    for job in (("index",), ("personas",), ("touchpoints",), ("stages",), ("insights",), ("feeds",)):
+    for number in range(1, page_count(len(site.journeys)) + 1):
+        reads[("index", str(number))] = everything  # titles decide which journeys each page holds
+    for job in (("personas",), ("touchpoints",), ("stages",), ("insights",), ("feeds",)):
         reads[job] = everything
     for job in (("not-found",), ("static",)):
         reads[job] = frozenset()

@@ -229,3 +229,34 @@ def test_no_serious_accessibility_violations(page, base_url: str, path: str) -> 
         if v["impact"] in ("serious", "critical")
     ]
     assert not serious, "\n".join(serious)
+
+
+@pytest.fixture(scope="module")
+def large(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A catalogue large enough to be split into pages (the benchmark's generator)."""
+    from bench.corpus import generate
+
+    root = generate(tmp_path_factory.mktemp("large") / "site", 260, seed=7)
+    build(Options(root=root, search=False))
+    return root / "public"
+
+
+def test_large_catalogue_is_paged_and_filters_search_every_page(browser, large: Path) -> None:
+    from .sitecheck import broken_links
+
+    assert (large / "catalogue/2/index.html").is_file() and not (large / "catalogue/3").exists()
+    assert broken_links(large, "/") == []
+    index = json.loads((large / "catalogue-index.js").read_text(encoding="utf-8").split("=", 1)[1].rstrip(";\n"))
+    persona = "persona-2"
+    expected = sum(1 for row in index["journeys"] if persona in row[3])
+    context = browser.new_context()
+    tab = context.new_page()
+    tab.goto((large / "catalogue/2/index.html").as_uri())  # works from disk too
+    assert tab.locator("#journey-list > li.card").count() == 60
+    tab.select_option("select[name=persona]", persona)
+    tab.wait_for_function(f"document.querySelectorAll('#filter-results > li.card').length === {expected}")
+    assert tab.locator("#filter-status").inner_text() == f"{expected} of 260 journeys shown"
+    first = tab.locator("#filter-results a").first
+    first.click()
+    tab.wait_for_url(re.compile(r"journeys/journey-\d+/index\.html$"))
+    context.close()

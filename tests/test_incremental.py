@@ -12,7 +12,7 @@ from generator.build import Options, build
 from .conftest import FIXTURES, ROOT
 
 MINI = FIXTURES / "mini"
-SHARED = {("index",), ("personas",), ("touchpoints",), ("stages",), ("insights",), ("feeds",)}
+SHARED = {("index", "1"), ("personas",), ("touchpoints",), ("stages",), ("insights",), ("feeds",)}
 
 
 @pytest.fixture

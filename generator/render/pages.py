@@ -35,6 +35,15 @@ from .views import (
 )
 
 Page = tuple[str, str]
+PAGE_SIZE = 200  # journeys per catalogue page
+
+
+def page_count(journeys: int) -> int:
+    return max(1, -(-journeys // PAGE_SIZE))
+
+
+def index_path(number: int) -> str:
+    return "index.html" if number == 1 else f"catalogue/{number}/index.html"
 
 
 def template_dirs(config: SiteConfig) -> list[Path]:
@@ -90,11 +99,36 @@ class Pages:
         return path, html
 
     # -- pages -------------------------------------------------------------
-    def index(self) -> Page:
+    def index(self, number: int = 1) -> Page:
+        """One page of the catalogue: every journey when they fit on one page.
+
+        Large catalogues are split into pages of PAGE_SIZE journeys, so each page
+        stays small; the filters then search all journeys through
+        ``catalogue-index.js`` (a script, so it also loads from ``file://``).
+        """
         site = self.site
-        cards = [(j, card_filters(site, j)) for j in site.journeys.values()]
-        tags = sorted({t for j in site.journeys.values() for t in j.tags}, key=str.casefold)
-        return self._render("index.html", "index.html", cards=cards, tags=tags)
+        journeys = list(site.journeys.values())
+        count = page_count(len(journeys))
+        chosen = journeys[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]
+        cards = [(j, card_filters(site, j)) for j in chosen]
+        tags = sorted({t for j in journeys for t in j.tags}, key=str.casefold)
+        pages = [(n, index_path(n)) for n in range(1, count + 1)]
+        return self._render(
+            "index.html", index_path(number), cards=cards, tags=tags, page_number=number, pages=pages,
+            total=len(journeys),
+        )
+
+    def catalogue_index(self) -> tuple[str, str]:
+        """Every journey's card data as a script, for the filters of a paged catalogue."""
+        site = self.site
+        rows = [
+            [j.slug, j.title, j.summary, list(j.personas), list(j.stage_ids), list(j.tags), j.relationship]
+            for j in site.journeys.values()
+        ]
+        names = {slug: p.name for slug, p in site.personas.items()}
+        payload = json.dumps({"journeys": rows, "personas": names}, ensure_ascii=False, separators=(",", ":"))
+        safe = payload.replace("</", "<\\/")  # no "</script>" can end the script early
+        return "catalogue-index.js", f"window.JOURNEYDOCS_INDEX = {safe};\n"
 
     def journey(self, journey: Journey, svg: str) -> Page:
         site = self.site

@@ -25,7 +25,7 @@ from ..write import write_file
 from . import diagram
 from .feeds import catalogue, sitemap
 from .mermaid import mermaid_journey
-from .pages import Pages
+from .pages import PAGE_SIZE, Pages, index_path, page_count
 
 Output = list[tuple[str, str | bytes]]
 SMALL_BUILD = 24  # jobs; below this, worker processes cost more than they save
@@ -65,8 +65,12 @@ class Renderer:
                 return [pages.touchpoint(site.touchpoints[job[1]])]
             if kind == "stage":
                 return [pages.stage(job[1])]
+            if kind == "index":
+                out: Output = [pages.index(int(job[1]))]
+                if job[1] == "1" and len(site.journeys) > PAGE_SIZE:
+                    out.append(pages.catalogue_index())
+                return out
             simple: dict[str, Callable[[], tuple[str, str]]] = {
-                "index": pages.index,
                 "personas": pages.personas,
                 "touchpoints": pages.touchpoints,
                 "stages": pages.stages_index,
@@ -127,7 +131,8 @@ class Renderer:
 
 def listed_pages(site: Site) -> list[str]:
     """Pages for the sitemap: everything but drafts (in a --drafts preview) and the 404 page."""
-    pages = ["index.html", "personas/index.html", "touchpoints/index.html", "stages/index.html", "insights/index.html"]
+    pages = ["personas/index.html", "touchpoints/index.html", "stages/index.html", "insights/index.html"]
+    pages += [index_path(n) for n in range(1, page_count(len(site.journeys)) + 1)]
     pages += [f"journeys/{j.slug}/index.html" for j in site.journeys.values() if not j.draft]
     pages += [f"personas/{s}/index.html" for s in site.personas]
     pages += [f"touchpoints/{s}/index.html" for s in site.touchpoints]
