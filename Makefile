@@ -43,13 +43,17 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	$(PIP) install -e '.[test]'
 	touch $@
 
-# Browser tests drive Debian's Chromium. Install it when missing and we are root;
-# otherwise say how. With CI=true the browser tests fail (not skip) without it.
+# Browser tests drive Debian's Chromium and the HTML check needs Java. Install
+# what is missing when we are root; otherwise say how. With CI=true those tests
+# fail (not skip) when something is missing.
 browser:
-	@if [ -x /usr/bin/chromium ]; then :; \
+	@missing=""; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	command -v java >/dev/null 2>&1 || missing="$$missing default-jre-headless"; \
+	if [ -z "$$missing" ]; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-		echo "installing Debian's chromium for the browser tests"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+		echo "installing Debian packages for the browser and HTML tests:$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	else \
-		echo "note: /usr/bin/chromium is missing; browser tests will skip (run: sudo apt-get install chromium)"; \
+		echo "note: missing$$missing; those tests will skip (run: sudo apt-get install$$missing)"; \
 	fi

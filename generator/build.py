@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from . import __version__
@@ -22,10 +22,10 @@ from .cache import BuildCache
 from .checks import run_checks
 from .config import SiteConfig, load_config, theme_dir
 from .deps import Job, fingerprints, plan
-from .diagnostics import ContentError, Diagnostic, Report, UsageError
+from .diagnostics import ContentError, Report, UsageError
 from .load import Document, Source, discover
-from .reader import Reader
 from .model import Site, build_site
+from .reader import Reader
 from .render.pages import template_dirs
 from .render.site import Renderer, run_jobs, worker_count
 from .search import FOLDER, index_site
@@ -150,7 +150,7 @@ def source_date() -> str | None:
     if raw is None or not raw.strip():
         return None
     try:
-        moment = datetime.fromtimestamp(int(raw), tz=timezone.utc)
+        moment = datetime.fromtimestamp(int(raw), tz=UTC)
     except (ValueError, OverflowError, OSError):
         raise UsageError(f"SOURCE_DATE_EPOCH must be a whole number of seconds since 1970, not {raw!r}") from None
     return moment.date().isoformat()

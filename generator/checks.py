@@ -31,7 +31,7 @@ def run_checks(site: Site, documents: Mapping[str, Document], report: Report) ->
     for slug, journey in site.journeys.items():
         doc = documents[f"journey:{slug}"]
 
-        def warn(code: str, path: tuple, message: str, key: bool = False) -> None:
+        def warn(code: str, path: tuple, message: str, key: bool = False, doc: Document = doc) -> None:
             line, col = doc.positions.key(path) if key else doc.positions.value(path)
             report.warning(doc.rel, line, col, message, code)
 

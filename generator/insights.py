@@ -73,14 +73,16 @@ class Insights:
 def insights(site: Site) -> Insights:
     interactions = [i for j in site.journeys.values() for i in j.interactions]
 
+    cells: dict[tuple[str, str], list[Interaction]] = {}
+    for i in interactions:  # one pass: personas x stages x interactions would be quadratic
+        if i.persona:
+            cells.setdefault((i.persona, i.stage), []).append(i)
     coverage: dict[str, dict[str, Cell]] = {}
     for persona in site.personas:
         row = {}
         for stage in site.stages:
-            feelings = [
-                i for i in site.stage_interactions[stage.id] if i.persona == persona
-            ]
-            row[stage.id] = Cell(len(feelings), mean(i.emotion for i in feelings if i.emotion is not None))
+            found = cells.get((persona, stage.id), [])
+            row[stage.id] = Cell(len(found), mean(i.emotion for i in found if i.emotion is not None))
         coverage[persona] = row
 
     order = {slug: n for n, slug in enumerate(site.journeys)}

@@ -23,11 +23,11 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
 from .build import Options, build, load
-from .reader import Reader
 from .config import theme_dir
 from .deps import Job, fingerprints, plan
-from .diagnostics import ContentError, JourneydocsError
 from .devserver import Broadcaster
+from .diagnostics import ContentError, JourneydocsError
+from .reader import Reader
 from .render.site import Renderer
 from .write import remove_file, replace_file
 

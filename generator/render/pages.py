@@ -27,6 +27,7 @@ from .views import (
     card_filters,
     emotion_html,
     feeling,
+    interaction_rows,
     journey_map,
     kind_html,
     persona_chip,
@@ -83,6 +84,7 @@ class Pages:
             visibility=visibility_html,
             indicator_kind=kind_html,
             persona_chip=persona_chip,
+            interaction_rows=interaction_rows,
             extra_head=Markup(extra_head),
         )
         self.env.filters["markdown"] = lambda text: Markup(self.markdown.render(text or ""))
@@ -185,7 +187,7 @@ class Pages:
     def stage(self, stage_id: str) -> Page:
         site = self.site
         stage = site.stage(stage_id)
-        journeys = [j for j in site.journeys.values() if stage_id in j.stage_ids]
+        journeys = [(j, s.goal) for j in site.journeys.values() for s in j.stages if s.stage == stage_id]
         return self._render(
             "stage.html",
             f"stages/{stage_id}/index.html",

@@ -203,13 +203,23 @@ _KINDS = {
 
 def emotion_html(value: int | float | Feeling | None) -> Markup:
     """An emotion as mark, number and (for screen readers) word."""
-    f = value if isinstance(value, Feeling) else Feeling(value)
+    if isinstance(value, int) or value is None:
+        cached = _EMOTION_HTML.get(value)
+        if cached is not None:
+            return cached
+    return _emotion_html(value if isinstance(value, Feeling) else Feeling(value))
+
+
+def _emotion_html(f: Feeling) -> Markup:
     if f.value is None:
         return Markup('<span class="emotion e-none">–<span class="visually-hidden"> no emotion recorded</span></span>')
     return Markup(
         f'<span class="emotion {f.css}" title="{f.word}"><span aria-hidden="true">{f.mark}</span> {f.number}'
         f'<span class="visually-hidden"> ({f.word})</span></span>'
     )
+
+
+_EMOTION_HTML: dict[int | None, Markup] = {v: _emotion_html(Feeling(v)) for v in (-2, -1, 0, 1, 2, None)}
 
 
 def visibility_html(value: str) -> Markup:
@@ -228,3 +238,47 @@ def persona_chip(context: Context, slug: str) -> Markup:
         f'<a class="chip role-{persona.role}" href="{href}">{escape(persona.name)} '
         f'<span class="chip-role">{persona.role}</span></a>'
     )
+
+
+@pass_context
+def interaction_rows(
+    context: Context,
+    items: Sequence[Interaction],
+    show_journey: bool = True,
+    show_stage: bool = True,
+    show_touchpoint: bool = True,
+    show_persona: bool = True,
+) -> Markup:
+    """Table rows for interactions (stage, touchpoint and persona pages).
+
+    These tables hold every interaction of a stage across the catalogue, so the
+    rows are built here rather than in a Jinja macro, which is several times slower.
+    """
+    site, links = context["site"], context["links"]
+    stage_titles = context["stage_titles"]
+    star = ' <span class="mot" title="Moment of truth">★<span class="visually-hidden"> moment of truth</span></span>'
+    rows: list[str] = []
+    for i in items:
+        href = links.interaction(i)
+        cells = ["<tr>"]
+        if show_journey:
+            cells.append(f'<td><a href="{href}">{escape(site.journeys[i.journey].title)}</a></td>')
+        if show_stage:
+            cells.append(f'<td><a href="{links.stage(i.stage)}">{escape(stage_titles[i.stage])}</a></td>')
+        if show_persona:
+            if i.persona:
+                cells.append(f'<td><a href="{links.persona(i.persona)}">{escape(site.personas[i.persona].name)}</a></td>')
+            else:
+                cells.append('<td><span class="muted">—</span></td>')
+        action = escape(i.action) if show_journey else Markup(f'<a href="{href}">{escape(i.action)}</a>')
+        cells.append(f"<td>{action}{star if i.moment_of_truth else ''}</td>")
+        if show_touchpoint:
+            cells.append(f'<td><a href="{links.touchpoint(i.touchpoint)}">{escape(site.touchpoints[i.touchpoint].name)}</a></td>')
+        cells.append(f"<td>{visibility_html(i.visibility)}</td><td>{emotion_html(i.emotion)}</td><td>")
+        if i.pain:
+            cells.append(f'<span class="pain">{escape(i.pain)}</span> ')
+        if i.opportunity:
+            cells.append(f'<span class="opportunity">{escape(i.opportunity)}</span>')
+        cells.append("</td></tr>")
+        rows.append("".join(cells))
+    return Markup("\n".join(rows))
