@@ -156,10 +156,10 @@ def source_date() -> str | None:
     return moment.date().isoformat()
 
 
-def global_digest(config: SiteConfig, options: Options, built: str | None, extra: str = "") -> str:
+def global_digest(config: SiteConfig, options: Options, built: str | None) -> str:
     """Everything every output depends on: settings, templates, theme files, version."""
     h = hashlib.blake2b(digest_size=16)
-    h.update(f"{__version__}\0{options.drafts}\0{config.base_url}\0{config.search}\0{built}\0{extra}\0".encode())
+    h.update(f"{__version__}\0{options.drafts}\0{config.base_url}\0{config.search}\0{built}\0".encode())
     h.update(config.config_path.read_bytes())
     folders = [*template_dirs(config), theme_dir(config) / "static"]
     for folder in folders:
@@ -178,7 +178,6 @@ SEARCH_JOB: Job = ("search",)  # runs after every other job, over the finished p
 def build(
     options: Options,
     progress: ProgressFactory | None = None,
-    extra_head: str = "",
     reader: Reader | None = None,
 ) -> Result:
     """Build the site into its output directory, or raise without touching it."""
@@ -196,11 +195,11 @@ def build(
     with timings.phase("plan"):
         the_plan = plan(site)
         digests = {f"{d.kind}:{d.slug}": d.digest for d in loaded.documents}
-        everything = global_digest(config, options, built, extra_head)
+        everything = global_digest(config, options, built)
         prints = fingerprints(the_plan, digests, everything)
         previous = cache.manifest(target) if target.is_dir() else {}
 
-    renderer = Renderer(site, built, cache_folder(config) if options.use_cache else None, extra_head)
+    renderer = Renderer(site, built, cache_folder(config) if options.use_cache else None)
     manifest: dict[Job, tuple[str, dict[str, int]]] = {}
     with Output(target) as out:
         with timings.phase("reuse"):

@@ -101,7 +101,7 @@ def check(site: Path, strict: bool, drafts: bool, links: bool, output: Path | No
         if not (built / "index.html").is_file():
             report.error(loaded.config.output_dir, 1, 1, f"no built site in {_shown(built)}: run journeys build first")
         else:
-            base_path = urlsplit(loaded.config.base_url).path or "/" if loaded.config.base_url else "/"
+            base_path = urlsplit(loaded.config.base_url).path or "/"
             checked_links = check_links(built, base_path, report, _shown(built))
     _print_report(report, sys.stdout)
     counts = {kind: sum(1 for s in loaded.sources if s.kind == kind) for kind in ("journey", "persona", "touchpoint")}

@@ -60,7 +60,7 @@ def template_dirs(config: SiteConfig) -> list[Path]:
 class Pages:
     """Renders every page type of one site."""
 
-    def __init__(self, site: Site, extra_head: str = "") -> None:
+    def __init__(self, site: Site) -> None:
         self.site = site
         self.markdown = Markdown(site.stages)
         self.env = Environment(
@@ -85,7 +85,6 @@ class Pages:
             indicator_kind=kind_html,
             persona_chip=persona_chip,
             interaction_rows=interaction_rows,
-            extra_head=Markup(extra_head),
         )
         self.env.filters["markdown"] = lambda text: Markup(self.markdown.render(text or ""))
         self.env.filters["tojson_attr"] = lambda value: json.dumps(value, ensure_ascii=False, sort_keys=True)

@@ -44,10 +44,10 @@ class Stats:
 class Renderer:
     """Everything one process needs to run jobs; created once per process."""
 
-    def __init__(self, site: Site, built: str | None, cache_dir: Path | None, extra_head: str = "") -> None:
+    def __init__(self, site: Site, built: str | None, cache_dir: Path | None) -> None:
         self.site = site
         self.built = built
-        self.pages = Pages(site, extra_head)
+        self.pages = Pages(site)
         self.cache = diagram.DiagramCache(cache_dir / "diagrams") if cache_dir else None
         self.diagram_seconds = 0.0
         self.page_seconds = 0.0
