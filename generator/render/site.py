@@ -198,6 +198,13 @@ def run_jobs(
 
 
 def worker_count(configured: int, jobs: int) -> int:
+    """How many processes to use: as configured, else one per available core.
+
+    Inside a daemonic process (a worker of someone else's pool) it is always
+    one, because such a process may not start processes of its own.
+    """
+    if multiprocessing.current_process().daemon:
+        return 1
     if configured > 0:
         return configured
     try:
