@@ -25,9 +25,10 @@ from .deps import Job, fingerprints, plan
 from .diagnostics import ContentError, Report, UsageError
 from .load import Document, Source, discover
 from .model import Site, build_site
+from .parallel import worker_count
 from .reader import Reader
 from .render.pages import template_dirs
-from .render.site import Renderer, run_jobs, worker_count
+from .render.site import Renderer, run_jobs
 from .search import FOLDER, index_site
 from .validate import validate
 from .write import Output, check_output_dir, clean_leftovers
@@ -222,7 +223,7 @@ def build(
         with timings.phase("render"):
             for job, files in run_jobs(renderer, todo, out.staging, workers, tick):
                 for rel, size in files:
-                    out.claim(rel, size)
+                    out.claim(rel)
                 manifest[job] = (prints[job], dict(files))
         timings.phases["diagrams"] = renderer.diagram_seconds
         timings.phases["pages"] = renderer.page_seconds
@@ -240,7 +241,7 @@ def build(
                         for p in sorted((out.staging / FOLDER).rglob("*")) if p.is_file()
                     }
                     for rel, size in files.items():
-                        out.claim(rel, size)
+                        out.claim(rel)
                     manifest[SEARCH_JOB] = ("", files)
         with timings.phase("write"):
             out.commit()

@@ -175,60 +175,13 @@ def new(kind: str, name: str, site: Path) -> None:
 @handle_errors
 def serve(site: Path, bind: str, port: int, open_browser: bool, drafts: bool, strict: bool, output: Path | None) -> None:
     """Preview the catalogue with live reload while you edit."""
-    import ipaddress
-    import webbrowser
+    from .serve import run
 
-    from .devserver import Broadcaster, PreviewServer
-    from .serve import Preview, Watcher, preview_folder, remove_preview
-    from .write import check_output_dir
-
-    load_config(site)  # a broken site.toml stops here, with its position
-    if output is not None:
-        output = check_output_dir(output, site)
-    folder, temporary = preview_folder(output)
-    broadcaster = Broadcaster()
-    preview = Preview(Options(root=site, drafts=drafts, strict=strict), folder, broadcaster)
-    try:
-        ok = preview.full()
-        if not ok:
-            for message in preview.errors:
-                click.echo(message, err=True)
-        try:
-            server = PreviewServer((bind, port), folder, broadcaster, lambda: preview.errors)
-        except OSError as exc:
-            raise UsageError(f"cannot listen on {bind}:{port}: {exc.strerror or exc}") from None
-        watcher = Watcher(preview, site)
-        watcher.on_rebuild = lambda changed: _report_rebuild(preview)
-        watcher.start()
-        host, actual_port = server.server_address[:2]
-        try:
-            loopback = ipaddress.ip_address(bind).is_loopback
-        except ValueError:
-            loopback = bind == "localhost"
-        if not loopback:
-            click.echo(f"warning: serving on {bind}, which other machines can reach; the preview is for authors", err=True)
-        url = f"http://{'localhost' if loopback else host}:{actual_port}/"
-        click.echo(f"serving {url} (Ctrl+C to stop)")
-        if open_browser:
-            webbrowser.open(url)
-        try:
-            server.serve_forever(poll_interval=0.2)
-        finally:
-            server.stopping.set()
-            broadcaster.close()
-            watcher.stop()
-            server.server_close()
-    finally:
-        if temporary:
-            remove_preview(folder)
+    run(Options(root=site, drafts=drafts, strict=strict, output=output), bind, port, open_browser, _say)
 
 
-def _report_rebuild(preview: object) -> None:
-    errors = getattr(preview, "errors", [])
-    for message in errors:
-        click.echo(message, err=True)
-    if not errors:
-        click.echo(f"rebuilt {time.strftime('%H:%M:%S')}", err=True)
+def _say(message: str, err: bool = False) -> None:
+    click.echo(message, err=err)
 
 
 @main.command()

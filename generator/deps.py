@@ -11,21 +11,28 @@ build produces the same bytes, so its previous outputs can be reused as they are
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .model import Site
-from .render.pages import page_count
 
-Job = tuple[str, ...]  # ("journey", slug), ("persona", slug), ("index",), ...
+Job = tuple[str, ...]  # ("journey", slug), ("persona", slug), ("index", "1"), ...
+PAGE_SIZE = 200  # journeys per catalogue page: index pages must not grow with the catalogue
+
+
+def page_count(journeys: int) -> int:
+    return max(1, -(-journeys // PAGE_SIZE))
 
 
 @dataclass(frozen=True, slots=True)
 class Plan:
     """Every job of a build with the documents it reads."""
 
-    jobs: tuple[Job, ...]
     reads: Mapping[Job, frozenset[str]]
+
+    @property
+    def jobs(self) -> tuple[Job, ...]:
+        return tuple(self.reads)
 
 
 def doc_key(kind: str, slug: str) -> str:
@@ -68,7 +75,7 @@ def plan(site: Site) -> Plan:
         reads[job] = everything
     for job in (("not-found",), ("static",)):
         reads[job] = frozenset()
-    return Plan(tuple(reads), reads)
+    return Plan(reads)
 
 
 def _journey_reads(site: Site, slug: str) -> frozenset[str]:
@@ -90,9 +97,3 @@ def fingerprints(plan: Plan, digests: Mapping[str, str], global_digest: str) -> 
             h.update(b"\x01" + key.encode() + b"=" + digests[key].encode())
         result[job] = h.hexdigest()
     return result
-
-
-def affected(plan: Plan, changed: Iterable[str]) -> set[Job]:
-    """Jobs that read any of the *changed* document keys (the dev server's in-memory use)."""
-    keys = set(changed)
-    return {job for job in plan.jobs if plan.reads[job] & keys}

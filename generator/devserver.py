@@ -88,10 +88,6 @@ class Broadcaster:
             for client in self._clients:
                 client.put(None)
 
-    @property
-    def clients(self) -> int:
-        with self._lock:
-            return len(self._clients)
 
 
 def safe_path(root: Path, raw_path: str) -> Path | None:

@@ -132,14 +132,6 @@ def digest(raw: bytes) -> str:
     return hashlib.blake2b(raw, digest_size=16).hexdigest()
 
 
-def read_source(source: Source) -> tuple[Document | None, list[Diagnostic]]:
-    """Read and parse one file; never raises for anything the file contains."""
-    raw, problems = read_bytes(source)
-    if raw is None:
-        return None, problems
-    return parse_source(source, raw)
-
-
 def parse_source(source: Source, raw: bytes) -> tuple[Document | None, list[Diagnostic]]:
     """Parse the bytes of one content file into a document with positions."""
     rel = source.rel

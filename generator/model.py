@@ -169,10 +169,6 @@ class Site:
                 return stage
         raise KeyError(stage_id)
 
-    def persona_interactions(self, slug: str) -> tuple[Interaction, ...]:
-        return tuple(
-            i for j in self.persona_journeys.get(slug, ()) for i in self.journeys[j].interactions if i.persona == slug
-        )
 
 
 def _text(value: object) -> str:

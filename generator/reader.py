@@ -7,11 +7,9 @@ the dev server parse only what changed.
 
 from __future__ import annotations
 
-import multiprocessing
-
 from .diagnostics import Diagnostic, Report
 from .load import Document, Source, digest, parse_source, read_bytes
-from .render.site import quiet_worker, worker_count
+from .parallel import forked_pool, worker_count
 from .validate import check_document
 
 Entry = tuple[str, Document | None, list[Diagnostic]]  # (content digest, document, its own problems)
@@ -54,7 +52,7 @@ class Reader:
                 report.extend(problems)
                 continue
             key = digest(raw)
-            if cached is not None and cached[0] == key and (cached[1] is None or cached[1].slug == source.slug):
+            if cached is not None and cached[0] == key:
                 self.entries[source.rel] = cached
             else:
                 pending.append((source, raw, key))
@@ -75,7 +73,8 @@ class Reader:
 
     def _parse(self, items: list[tuple[Source, bytes]]) -> list[tuple[Document | None, list[Diagnostic]]]:
         workers = worker_count(self.workers, len(items) // 100)
-        if workers <= 1 or len(items) < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
+        pool = forked_pool(workers) if len(items) >= PARALLEL_FROM else None
+        if pool is None:
             return [parse_and_check(item) for item in items]
-        with multiprocessing.get_context("fork").Pool(workers, initializer=quiet_worker) as pool:
+        with pool:
             return pool.map(parse_and_check, items, chunksize=max(1, len(items) // (workers * 4)))

@@ -11,10 +11,12 @@ shows the problems over every page until they are fixed.
 from __future__ import annotations
 
 import gc
+import ipaddress
 import shutil
 import tempfile
 import threading
 import time
+import webbrowser
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -23,13 +25,13 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
 from .build import Options, build, load
-from .config import theme_dir
+from .config import SiteConfig, load_config, theme_dir
 from .deps import Job, fingerprints, plan
-from .devserver import Broadcaster
-from .diagnostics import ContentError, JourneydocsError
+from .devserver import Broadcaster, PreviewServer
+from .diagnostics import ContentError, JourneydocsError, UsageError
 from .reader import Reader
 from .render.site import Renderer
-from .write import remove_file, replace_file
+from .write import check_output_dir, remove_file, replace_file
 
 DEBOUNCE = 0.015  # seconds of quiet after a change before rebuilding (editors save in bursts)
 PLACEHOLDER = (
@@ -53,7 +55,6 @@ class Preview:
         self.digests: dict[str, str] = {}
         self.global_digest = ""
         self.lock = threading.Lock()
-        self.last_event = 0.0
         self.sources: list | None = None
 
     # -- whole builds ----------------------------------------------------------------
@@ -173,7 +174,6 @@ class Preview:
             self._send("errors", errors)
 
     def _send(self, event: str, data: object) -> None:
-        self.last_event = time.perf_counter()
         self.events.send(event, data)
 
 
@@ -200,10 +200,10 @@ class Watcher(FileSystemEventHandler):
         self.stopped = False
         self.observer = Observer()
         self.on_rebuild: Callable[[set[Path]], None] | None = None
+        self.theme = _theme(self.root)  # looked up again only when site.toml changes
 
     def start(self) -> None:
-        config_theme = theme_dir(load_config_quietly(self.root))
-        folders = {self.root / "content", self.root / "templates", config_theme}
+        folders = {self.root / "content", self.root / "templates", self.theme}
         for folder in sorted(folders):
             if folder.is_dir():
                 self.observer.schedule(self, str(folder), recursive=True)
@@ -259,9 +259,9 @@ class Watcher(FileSystemEventHandler):
                 self.on_rebuild(changed)
 
     def _rebuild(self, changed: set[Path]) -> None:
-        content = self.root / "content"
-        theme = theme_dir(load_config_quietly(self.root))
-        static = theme / "static"
+        content, static = self.root / "content", self.theme / "static"
+        if self.root / "site.toml" in changed:
+            self.theme = _theme(self.root)
         if all(_inside(p, content) for p in changed):
             self.preview.update(changed)
         elif all(_inside(p, static) for p in changed):
@@ -278,22 +278,64 @@ def _inside(path: Path, folder: Path) -> bool:
         return False
 
 
-def load_config_quietly(root: Path):  # type: ignore[no-untyped-def]
-    from .config import SiteConfig, load_config
-
+def _theme(root: Path) -> Path:
+    """The theme folder to watch; the default theme while site.toml is broken."""
     try:
-        return load_config(root)
+        return theme_dir(load_config(root))
     except JourneydocsError:
-        return SiteConfig(root=root)
+        return theme_dir(SiteConfig(root=root))
 
 
-def preview_folder(output: Path | None) -> tuple[Path, bool]:
-    """Where the preview is written: --output if given, else a private temporary folder."""
-    if output is not None:
-        return output, False
-    return Path(tempfile.mkdtemp(prefix="journeydocs-preview-")), True
+def run(options: Options, bind: str, port: int, open_browser: bool, say: Callable[..., None]) -> None:
+    """Serve a live preview until interrupted; *say(message, err=False)* talks to the author.
 
+    The preview is written to ``options.output`` when given (checked like any
+    output folder), else to a private temporary folder removed at the end.
+    """
+    load_config(options.root)  # a broken site.toml stops here, with its position
+    if options.output is not None:
+        folder, temporary = check_output_dir(options.output, options.root), False
+    else:
+        folder, temporary = Path(tempfile.mkdtemp(prefix="journeydocs-preview-")), True
+    broadcaster = Broadcaster()
+    preview = Preview(options, folder, broadcaster)
+    try:
+        if not preview.full():
+            for message in preview.errors:
+                say(message, err=True)
+        try:
+            server = PreviewServer((bind, port), folder, broadcaster, lambda: preview.errors)
+        except OSError as exc:
+            raise UsageError(f"cannot listen on {bind}:{port}: {exc.strerror or exc}") from None
+        watcher = Watcher(preview, options.root)
 
-def remove_preview(folder: Path) -> None:
-    shutil.rmtree(folder, ignore_errors=True)
+        def rebuilt(changed: set[Path]) -> None:
+            for message in preview.errors:
+                say(message, err=True)
+            if not preview.errors:
+                say(f"rebuilt {time.strftime('%H:%M:%S')}", err=True)
+
+        watcher.on_rebuild = rebuilt
+        watcher.start()
+        try:
+            loopback = ipaddress.ip_address(bind).is_loopback
+        except ValueError:
+            loopback = bind == "localhost"
+        if not loopback:
+            say(f"warning: serving on {bind}, which other machines can reach; the preview is for authors", err=True)
+        url = f"http://{'localhost' if loopback else bind}:{server.server_address[1]}/"
+        say(f"serving {url} (Ctrl+C to stop)")
+        if open_browser:
+            webbrowser.open(url)
+        try:
+            server.serve_forever(poll_interval=0.2)
+        finally:
+            server.stopping.set()
+            broadcaster.close()
+            watcher.stop()
+            server.server_close()
+    finally:
+        if temporary:
+            shutil.rmtree(folder, ignore_errors=True)
+
 

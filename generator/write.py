@@ -78,18 +78,12 @@ class Output:
         target.parent.mkdir(parents=True, exist_ok=True)
         self.staging = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX + target.name + "-", dir=target.parent))
         self.written: set[str] = set()
-        self.bytes = 0
 
-    def claim(self, rel: str, size: int = 0) -> None:
+    def claim(self, rel: str) -> None:
         """Record that *rel* was written (by this process or a worker); once only."""
         if rel in self.written:
             raise OutputError(f"internal error: two outputs claim {rel}")
         self.written.add(rel)
-        self.bytes += size
-
-    def write(self, rel: str, data: bytes | str) -> None:
-        self.claim(rel)
-        self.bytes += write_file(self.staging, rel, data)
 
     def reuse(self, rel: str) -> bool:
         """Take *rel* unchanged from the current output (a hard link, else a copy)."""
@@ -104,12 +98,6 @@ class Output:
         except OSError:
             shutil.copy2(source, destination)
         return True
-
-    def adopt_tree(self, rel: str, tree: Path) -> None:
-        """Account for a folder another tool produced inside the staging directory."""
-        for path in sorted(tree.rglob("*")):
-            if path.is_file():
-                self.claim(f"{rel}/{path.relative_to(tree).as_posix()}")
 
     def commit(self) -> None:
         """Swap the staging directory in place of the target; the old output is removed."""

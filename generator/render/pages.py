@@ -17,10 +17,10 @@ from markupsafe import Markup
 
 from .. import __version__
 from ..config import SiteConfig, theme_dir
+from ..deps import PAGE_SIZE, page_count
 from ..insights import insights
 from ..model import Journey, Persona, Site, Touchpoint
 from .charts import experience_curve, experience_series
-from .diagram import EMOTION_MARK, EMOTION_WORD
 from .markdown import Markdown
 from .views import (
     Links,
@@ -36,13 +36,6 @@ from .views import (
 )
 
 Page = tuple[str, str]
-PAGE_SIZE = 200  # journeys per catalogue page
-
-
-def page_count(journeys: int) -> int:
-    return max(1, -(-journeys // PAGE_SIZE))
-
-
 def index_path(number: int) -> str:
     return "index.html" if number == 1 else f"catalogue/{number}/index.html"
 
@@ -77,8 +70,6 @@ class Pages:
             stages=site.stages,
             stage_titles={s.id: s.title for s in site.stages},
             generator=f"journeydocs {__version__}",
-            emotion_marks=EMOTION_MARK,
-            emotion_words=EMOTION_WORD,
             feeling=feeling,
             emotion=emotion_html,
             visibility=visibility_html,

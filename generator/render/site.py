@@ -9,36 +9,23 @@ whose fingerprint matches the previous build reuses its previous files.
 from __future__ import annotations
 
 import json
-import multiprocessing
-import os
-import signal
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..config import theme_dir
-from ..deps import Job
+from ..deps import PAGE_SIZE, Job, page_count
 from ..model import Site
+from ..parallel import forked_pool
 from ..validate import schema
 from ..write import write_file
 from . import diagram
 from .feeds import catalogue, sitemap
 from .mermaid import mermaid_journey
-from .pages import PAGE_SIZE, Pages, index_path, page_count
+from .pages import Pages, index_path
 
 Output = list[tuple[str, str | bytes]]
 SMALL_BUILD = 24  # jobs; below this, worker processes cost more than they save
-
-
-@dataclass(slots=True)
-class Stats:
-    pages: int = 0
-    diagrams: int = 0
-    reused: int = 0
-    diagram_seconds: float = 0.0
-    page_seconds: float = 0.0
-    written: dict[str, int] = field(default_factory=dict)
 
 
 class Renderer:
@@ -156,12 +143,6 @@ def _work(args: tuple[list[Job], str]) -> tuple[list[tuple[Job, list[tuple[str, 
     return done, _WORKER.diagram_seconds - before_d, _WORKER.page_seconds - before_p
 
 
-def quiet_worker() -> None:
-    """Workers leave interrupts to the main process, which stops them and cleans up."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-
-
 def run_jobs(
     renderer: Renderer,
     jobs: list[Job],
@@ -169,14 +150,11 @@ def run_jobs(
     workers: int,
     progress: Callable[[int], None] | None = None,
 ) -> Iterator[tuple[Job, list[tuple[str, int]]]]:
-    """Run *jobs*, writing into *staging*; yield each job with the files it wrote.
-
-    Worker processes are forked, so they inherit the model and the renderer
-    instead of receiving them pickled; heavy jobs (journeys) are spread evenly.
-    """
+    """Run *jobs*, writing into *staging*; yield each job with the files it wrote."""
     global _WORKER
     _WORKER = renderer
-    if workers <= 1 or len(jobs) < SMALL_BUILD or "fork" not in multiprocessing.get_all_start_methods():
+    pool = forked_pool(workers) if len(jobs) >= SMALL_BUILD else None
+    if pool is None:
         for job in jobs:
             done, _, _ = _work(([job], str(staging)))
             if progress:
@@ -187,28 +165,10 @@ def run_jobs(
     if len(jobs) < 200:
         chunk = 1  # few jobs: balance them one by one (a stage page can outweigh fifty journeys)
     batches = [(jobs[i : i + chunk], str(staging)) for i in range(0, len(jobs), chunk)]
-    context = multiprocessing.get_context("fork")
-    with context.Pool(workers, initializer=quiet_worker) as pool:
+    with pool:
         for done, d_seconds, p_seconds in pool.imap_unordered(_work, batches):
             renderer.diagram_seconds += d_seconds
             renderer.page_seconds += p_seconds
             if progress:
                 progress(len(done))
             yield from done
-
-
-def worker_count(configured: int, jobs: int) -> int:
-    """How many processes to use: as configured, else one per available core.
-
-    Inside a daemonic process (a worker of someone else's pool) it is always
-    one, because such a process may not start processes of its own.
-    """
-    if multiprocessing.current_process().daemon:
-        return 1
-    if configured > 0:
-        return configured
-    try:
-        available = len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        available = os.cpu_count() or 1
-    return max(1, min(available, jobs))
