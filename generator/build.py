@@ -21,7 +21,7 @@ from . import __version__
 from .cache import BuildCache
 from .checks import run_checks
 from .config import SiteConfig, load_config, theme_dir
-from .deps import Job, fingerprints, plan
+from .deps import Job, digests, fingerprints, plan
 from .diagnostics import ContentError, Report, UsageError
 from .load import Document, Source, discover
 from .model import Site, build_site
@@ -131,7 +131,7 @@ def load(
         with timings.phase("model"):
             site = build_site(config, documents, drafts=options.drafts, previous=previous)
         with timings.phase("validate"):
-            run_checks(site, {f"{d.kind}:{d.slug}": d for d in documents}, report)
+            run_checks(site, {d.key: d for d in documents}, report)
     return Loaded(config, sources, documents, report, site)
 
 
@@ -195,9 +195,8 @@ def build(
 
     with timings.phase("plan"):
         the_plan = plan(site)
-        digests = {f"{d.kind}:{d.slug}": d.digest for d in loaded.documents}
         everything = global_digest(config, options, built)
-        prints = fingerprints(the_plan, digests, everything)
+        prints = fingerprints(the_plan, digests(loaded.documents), everything)
         previous = cache.manifest(target) if target.is_dir() else {}
 
     renderer = Renderer(site, built, cache_folder(config) if options.use_cache else None)

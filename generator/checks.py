@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from .diagnostics import Report
-from .load import Document
+from .load import Document, doc_key
 from .model import Site
 
 CHECKS = {
@@ -29,7 +29,7 @@ def run_checks(site: Site, documents: Mapping[str, Document], report: Report) ->
     last = site.stages[-1].id if site.stages else None
     stage_ids = {s.id for s in site.stages}
     for slug, journey in site.journeys.items():
-        doc = documents[f"journey:{slug}"]
+        doc = documents[doc_key("journey", slug)]
 
         def warn(code: str, path: tuple, message: str, key: bool = False, doc: Document = doc) -> None:
             line, col = doc.positions.key(path) if key else doc.positions.value(path)
@@ -59,12 +59,12 @@ def run_checks(site: Site, documents: Mapping[str, Document], report: Report) ->
     used_personas = {p for j in site.journeys.values() for p in j.personas}
     for slug, persona in site.personas.items():
         if slug not in used_personas:
-            doc = documents[f"persona:{slug}"]
+            doc = documents[doc_key("persona", slug)]
             line, col = doc.positions.key(("name",))
             report.warning(doc.rel, line, col, f"persona '{slug}' is not in any journey", "JD104")
     for slug, uses in site.touchpoint_uses.items():
         if not uses:
-            doc = documents[f"touchpoint:{slug}"]
+            doc = documents[doc_key("touchpoint", slug)]
             line, col = doc.positions.key(("name",))
             report.warning(doc.rel, line, col, f"touchpoint '{slug}' is not used by any journey", "JD105")
 

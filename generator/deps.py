@@ -11,9 +11,10 @@ build produces the same bytes, so its previous outputs can be reused as they are
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from .load import Document, doc_key
 from .model import Site
 
 Job = tuple[str, ...]  # ("journey", slug), ("persona", slug), ("index", "1"), ...
@@ -33,10 +34,6 @@ class Plan:
     @property
     def jobs(self) -> tuple[Job, ...]:
         return tuple(self.reads)
-
-
-def doc_key(kind: str, slug: str) -> str:
-    return f"{kind}:{slug}"
 
 
 def plan(site: Site) -> Plan:
@@ -84,6 +81,11 @@ def _journey_reads(site: Site, slug: str) -> frozenset[str]:
     docs.update(doc_key("persona", p) for p in journey.personas)
     docs.update(doc_key("touchpoint", i.touchpoint) for i in journey.interactions)
     return frozenset(docs)
+
+
+def digests(documents: Iterable[Document]) -> dict[str, str]:
+    """Content hash of every document, by key: what fingerprints are made of."""
+    return {d.key: d.digest for d in documents}
 
 
 def fingerprints(plan: Plan, digests: Mapping[str, str], global_digest: str) -> dict[Job, str]:

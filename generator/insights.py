@@ -7,18 +7,12 @@ figures and templates only lay them out.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .model import Indicator, Interaction, Site
+from .model import Indicator, Interaction, Site, average
 
 HOTSPOTS = 12
 TOP_TOUCHPOINTS = 10
-
-
-def mean(values: Iterable[float]) -> float | None:
-    items = list(values)
-    return round(sum(items) / len(items), 2) if items else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +76,7 @@ def insights(site: Site) -> Insights:
         row = {}
         for stage in site.stages:
             found = cells.get((persona, stage.id), [])
-            row[stage.id] = Cell(len(found), mean(i.emotion for i in found if i.emotion is not None))
+            row[stage.id] = Cell(len(found), average(i.emotion for i in found))
         coverage[persona] = row
 
     order = {slug: n for n, slug in enumerate(site.journeys)}
@@ -117,7 +111,7 @@ def insights(site: Site) -> Insights:
             kind = site.personas[i.persona].experience
             if kind in by_kind:
                 by_kind[kind].append(i.emotion)
-        gaps.append(Gap(slug, mean(by_kind["cx"]), mean(by_kind["ux"])))
+        gaps.append(Gap(slug, average(by_kind["cx"]), average(by_kind["ux"])))
 
     incomplete = tuple(
         (slug, indicator)

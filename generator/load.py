@@ -35,6 +35,11 @@ class Source:
     slug: str
 
 
+def doc_key(kind: str, slug: str) -> str:
+    """How documents are named across the build: ``journey:new-laptop``."""
+    return f"{kind}:{slug}"
+
+
 @dataclass(frozen=True, slots=True)
 class Document:
     """One content file, parsed but not yet validated.
@@ -55,6 +60,10 @@ class Document:
     digest: str
     is_yaml: bool
     _positions: list[Positions] = field(default_factory=list, compare=False, repr=False)
+
+    @property
+    def key(self) -> str:
+        return doc_key(self.kind, self.slug)
 
     @property
     def positions(self) -> Positions:

@@ -171,6 +171,20 @@ class Site:
 
 
 
+def average(values: Iterable[float | None]) -> float | None:
+    """Mean of the recorded emotions, to two decimals; None when none is recorded.
+
+    Every page, chart, diagram and insight averages emotion this one way.
+    """
+    known = [v for v in values if v is not None]
+    return round(sum(known) / len(known), 2) if known else None
+
+
+def emotion_level(value: float) -> int:
+    """An average emotion as a whole level (-2..2), rounded half away from zero."""
+    return int(value + 0.5) if value >= 0 else -int(-value + 0.5)
+
+
 def _text(value: object) -> str:
     return "" if value is None else str(value)
 

@@ -26,7 +26,7 @@ from watchdog.observers import Observer
 
 from .build import Options, build, load
 from .config import SiteConfig, load_config, theme_dir
-from .deps import Job, fingerprints, plan
+from .deps import Job, digests, fingerprints, plan
 from .devserver import Broadcaster, PreviewServer
 from .diagnostics import ContentError, JourneydocsError, UsageError
 from .reader import Reader
@@ -76,7 +76,7 @@ class Preview:
             self.sources = None
             gc.collect()
             gc.freeze()  # the model is long-lived: keep the collector from rescanning it on every edit
-            self.digests = {f"{d.kind}:{d.slug}": d.digest for d in result.documents}
+            self.digests = digests(result.documents)
             self._show_errors([])
             self._send("reload", ["*"])
             return True
@@ -119,9 +119,9 @@ class Preview:
                 self._show_errors([d.format() for d in loaded.report.items if d.severity.value == "error"])
                 return
             site = loaded.site
-            digests = {f"{d.kind}:{d.slug}": d.digest for d in loaded.documents}
-            changed = {k for k, v in digests.items() if self.digests.get(k) != v} | (self.digests.keys() - digests.keys())
-            self.digests = digests
+            current = digests(loaded.documents)
+            changed = {k for k, v in current.items() if self.digests.get(k) != v} | (self.digests.keys() - current.keys())
+            self.digests = current
             renderer = self.renderer
             renderer.site = site
             renderer.pages.rebind(site)
@@ -137,7 +137,7 @@ class Preview:
                 self._send("reload", done)
 
             the_plan = plan(site)
-            prints = fingerprints(the_plan, digests, self.global_digest)
+            prints = fingerprints(the_plan, current, self.global_digest)
             rest = [job for job in the_plan.jobs if job not in primary and prints[job] != self.prints.get(job)]
             gone = [job for job in self.prints if job not in prints]
             paths = self._render(rest)

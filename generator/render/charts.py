@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
-from ..model import Journey, Site
+from ..model import Journey, Site, average
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,12 +29,9 @@ def experience_series(site: Site, journey: Journey) -> tuple[Series, ...]:
     for key, label in (("cx", "Customer experience (CX)"), ("ux", "User experience (UX)")):
         values: list[float | None] = []
         for stage in journey.stages:
-            feelings = [
-                i.emotion
-                for i in stage.interactions
-                if i.emotion is not None and i.persona and site.personas[i.persona].experience == key
-            ]
-            values.append(round(sum(feelings) / len(feelings), 2) if feelings else None)
+            values.append(
+                average(i.emotion for i in stage.interactions if i.persona and site.personas[i.persona].experience == key)
+            )
         if any(v is not None for v in values):
             result.append(Series(key, label, tuple(values)))
     return tuple(result)

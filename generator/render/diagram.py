@@ -21,14 +21,14 @@ import re
 import sys
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pygraphviz
 
 from .. import __version__
-from ..model import Interaction, Journey, Site
+from ..model import Interaction, Journey, Site, average, emotion_level
 
 FONT = "Helvetica,Arial,sans-serif"
 EMOTION_FILL = {-2: "#f4a09a", -1: "#fbd0ad", 0: "#e8e8e8", 1: "#cdeab8", 2: "#94d38e"}
@@ -42,12 +42,9 @@ BANDS = (
 LINES = {"consumer": "provider's line of visibility", "shared": "consumer's line of visibility"}
 
 
-def emotion_level(values: list[int]) -> int | None:
-    """The average emotion rounded half away from zero, or None without data."""
-    if not values:
-        return None
-    mean = sum(values) / len(values)
-    return int(mean + 0.5) if mean >= 0 else -int(-mean + 0.5)
+def _level(values: Iterable[int | None]) -> int | None:
+    mean = average(values)
+    return None if mean is None else emotion_level(mean)
 
 
 def _e(text: str) -> str:
@@ -93,7 +90,7 @@ def dot_source(site: Site, journey: Journey) -> str:
 
     for column, stage in enumerate(stages):
         entry = journey.stages[column]
-        level = emotion_level([i.emotion for i in entry.interactions if i.emotion is not None])
+        level = _level(i.emotion for i in entry.interactions)
         mark = f"<BR/><FONT POINT-SIZE=\"9\">{EMOTION_MARK[level]} {_e(EMOTION_WORD[level])}</FONT>" if level is not None else ""
         fill = EMOTION_FILL[level] if level is not None else "#ffffff"
         tooltip = _esc_attr(f"{stage.title}: {entry.goal or stage.purpose}")
@@ -138,7 +135,7 @@ def _band_table(site: Site, interactions: list[Interaction]) -> str:
     rows = []
     for slug, items in groups.items():
         touchpoint = site.touchpoints[slug]
-        level = emotion_level([i.emotion for i in items if i.emotion is not None])
+        level = _level(i.emotion for i in items)
         fill = EMOTION_FILL[level] if level is not None else "#ffffff"
         mark = f" {EMOTION_MARK[level]}" if level is not None else ""
         mot = " ★" if any(i.moment_of_truth for i in items) else ""

@@ -7,14 +7,14 @@ lives here where it can be tested without HTML.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
-from ..model import Indicator, Interaction, Journey, Site
+from ..model import Indicator, Interaction, Journey, Site, average, emotion_level
 from .diagram import EMOTION_MARK, EMOTION_WORD
 
 
@@ -73,7 +73,7 @@ class Feeling:
 
     @property
     def level(self) -> int | None:
-        return None if self.value is None else _round(self.value)
+        return None if self.value is None else emotion_level(self.value)
 
     @property
     def mark(self) -> str:
@@ -95,13 +95,8 @@ class Feeling:
         return "e-none" if self.level is None else f"e{self.level + 2}"
 
 
-def _round(value: float) -> int:
-    return int(value + 0.5) if value >= 0 else -int(-value + 0.5)
-
-
-def feeling(values: Sequence[int | None]) -> Feeling:
-    known = [v for v in values if v is not None]
-    return Feeling(round(sum(known) / len(known), 2) if known else None)
+def feeling(values: Iterable[int | float | None]) -> Feeling:
+    return Feeling(average(values))
 
 
 @dataclass(frozen=True, slots=True)
