@@ -78,7 +78,6 @@ class Result:
     pages: int
     diagrams: int
     files: int
-    rendered: int
     reused: int
     seconds: float
     timings: Timings
@@ -88,9 +87,19 @@ class Result:
     global_digest: str = ""
     rendered_jobs: list[Job] = field(default_factory=list)
 
+    @property
+    def rendered(self) -> int:
+        return len(self.rendered_jobs)
 
-def cache_folder(config: SiteConfig) -> Path:
-    return (config.root / config.cache_dir).resolve()
+
+def cache_folder(config: SiteConfig, options: Options) -> Path | None:
+    """The build cache's folder, or None when the cache is off (``--no-cache``)."""
+    return (config.root / config.cache_dir).resolve() if options.use_cache else None
+
+
+def workers(config: SiteConfig, options: Options) -> int:
+    """Configured processes: ``--workers``, else ``build.workers`` (0: one per core)."""
+    return options.workers if options.workers is not None else config.workers
 
 
 def load(
@@ -117,8 +126,8 @@ def load(
         if sources is None:
             sources, notes = discover(options.root)
             report.extend(notes)
-        cache = BuildCache(cache_folder(config) if options.use_cache and reader is None else None)
-        reader = reader or Reader(cache.documents(), workers=options.workers if options.workers is not None else config.workers)
+        cache = BuildCache(cache_folder(config, options) if reader is None else None)
+        reader = reader or Reader(cache.documents(), workers=workers(config, options))
         documents = reader.read(sources, report)
         if reader.changed:
             cache.save_documents(reader.entries)
@@ -191,7 +200,7 @@ def build(
     target = check_output_dir(output_dir(options, config), options.root)
     clean_leftovers(target)
     built = source_date()
-    cache = BuildCache(cache_folder(config) if options.use_cache else None)
+    cache = BuildCache(cache_folder(config, options))
 
     with timings.phase("plan"):
         the_plan = plan(site)
@@ -199,28 +208,26 @@ def build(
         prints = fingerprints(the_plan, digests(loaded.documents), everything)
         previous = cache.manifest(target) if target.is_dir() else {}
 
-    renderer = Renderer(site, built, cache_folder(config) if options.use_cache else None)
+    renderer = Renderer(site, built, cache_folder(config, options))
     manifest: dict[Job, tuple[str, dict[str, int]]] = {}
     with Output(target) as out:
         with timings.phase("reuse"):
             todo: list[Job] = []
             for job in the_plan.jobs:
                 old = previous.get(job)
-                if old and old[0] == prints[job] and _reusable(out, old[1]):
-                    for rel in old[1]:
-                        out.reuse(rel)
+                if old and old[0] == prints[job] and _reuse(out, old[1]):
                     manifest[job] = old
                 else:
                     todo.append(job)
         reused = len(the_plan.jobs) - len(todo)
         # Journeys first: they are the heaviest jobs, so workers finish together.
         todo.sort(key=lambda job: job[0] != "journey")
-        workers = worker_count(options.workers if options.workers is not None else config.workers, len(todo))
+        processes = worker_count(workers(config, options), len(todo))
         tick = progress(len(the_plan.jobs)) if progress else None
         if tick and reused:
             tick(reused)
         with timings.phase("render"):
-            for job, files in run_jobs(renderer, todo, out.staging, workers, tick):
+            for job, files in run_jobs(renderer, todo, out.staging, processes, tick):
                 for rel, size in files:
                     out.claim(rel)
                 manifest[job] = (prints[job], dict(files))
@@ -229,12 +236,11 @@ def build(
         if config.search:
             with timings.phase("search"):
                 search = previous.get(SEARCH_JOB)
-                if not todo and search and _reusable(out, search[1]):
-                    for rel in search[1]:
-                        out.reuse(rel)
+                if not todo and search and _reuse(out, search[1]):  # same pages, same index
                     manifest[SEARCH_JOB] = search
                 else:
-                    index_site(out.staging, config.language, cache_folder(config) / "search" if options.use_cache else None)
+                    folder = cache_folder(config, options)
+                    index_site(out.staging, config.language, folder / "search" if folder else None)
                     files = {
                         f"{FOLDER}/{p.relative_to(out.staging / FOLDER).as_posix()}": p.stat().st_size
                         for p in sorted((out.staging / FOLDER).rglob("*")) if p.is_file()
@@ -253,7 +259,6 @@ def build(
         pages=pages,
         diagrams=len(site.journeys),
         files=len(out.written),
-        rendered=len(todo),
         reused=reused,
         seconds=time.perf_counter() - start,
         timings=timings,
@@ -265,12 +270,14 @@ def build(
     )
 
 
-def _reusable(out: Output, files: dict[str, int]) -> bool:
-    """The previous files of a job are all there, with the sizes the build wrote."""
+def _reuse(out: Output, files: dict[str, int]) -> bool:
+    """Take a job's files from the previous output if they are all there, as the build wrote them."""
     for rel, size in files.items():
         try:
             if (out.target / rel).stat().st_size != size:
                 return False
         except OSError:
             return False
+    for rel in files:
+        out.reuse(rel)
     return True

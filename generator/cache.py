@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import hashlib
 import marshal
-import os
 from pathlib import Path
 
 from . import __version__
 from .diagnostics import Diagnostic, Severity
 from .load import Document
+from .write import atomic_write
 
 FORMAT = 2
 
@@ -65,12 +65,8 @@ class BuildCache:
     def _write(self, name: str, payload: dict) -> None:
         if self.folder is None:
             return
-        path = self.folder / f"{name}.marshal"
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-            temp.write_bytes(marshal.dumps(((FORMAT, __version__), payload)))
-            os.replace(temp, path)
+            atomic_write(self.folder / f"{name}.marshal", marshal.dumps(((FORMAT, __version__), payload)))
         except (OSError, ValueError):
             pass  # not caching only costs time
 

@@ -7,6 +7,7 @@ site exactly as it was and readers never see half a catalogue.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -50,16 +51,25 @@ def _inside(child: Path, parent: Path) -> bool:
     return child != parent and parent in child.parents
 
 
-def write_file(staging: Path, rel: str, data: bytes | str) -> int:
-    """Write one output file under *staging*; return its size.
-
-    Used by the main process and by render workers alike, so every write goes
-    through the same path check.
-    """
+def _inside_output(root: Path, rel: str) -> Path:
+    """The path of output *rel* under *root*; every write and removal goes through this check."""
     path = PurePosixPath(rel)
     if path.is_absolute() or ".." in path.parts or not path.parts:
         raise OutputError(f"internal error: output path {rel!r} escapes the output folder")
-    full = staging / path
+    return root / path
+
+
+def atomic_write(path: Path, data: bytes | str) -> None:
+    """Replace *path* in one step: a reader (a browser, another worker) sees the old or the new file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temp.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+    os.replace(temp, path)
+
+
+def write_file(staging: Path, rel: str, data: bytes | str) -> int:
+    """Write one output file under *staging* (main process and render workers alike); return its size."""
+    full = _inside_output(staging, rel)
     full.parent.mkdir(parents=True, exist_ok=True)
     payload = data.encode("utf-8") if isinstance(data, str) else data
     full.write_bytes(payload)
@@ -143,22 +153,10 @@ def replace_file(root: Path, rel: str, data: bytes | str) -> None:
     A reader requesting the file at the same moment gets the old or the new
     version, never half of one.
     """
-    path = PurePosixPath(rel)
-    if path.is_absolute() or ".." in path.parts or not path.parts:
-        raise OutputError(f"internal error: output path {rel!r} escapes the output folder")
-    full = root / path
-    full.parent.mkdir(parents=True, exist_ok=True)
-    temp = full.with_name(f".{full.name}.{os.getpid()}.tmp")
-    temp.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
-    os.replace(temp, full)
+    atomic_write(_inside_output(root, rel), data)
 
 
 def remove_file(root: Path, rel: str) -> None:
     """Delete an output that no longer exists in the site (a journey was deleted)."""
-    path = PurePosixPath(rel)
-    if path.is_absolute() or ".." in path.parts:
-        return
-    try:
-        (root / path).unlink()
-    except OSError:
-        pass
+    with contextlib.suppress(OSError):
+        _inside_output(root, rel).unlink()

@@ -29,6 +29,7 @@ import pygraphviz
 
 from .. import __version__
 from ..model import Interaction, Journey, Site, average, emotion_level
+from ..write import atomic_write
 
 FONT = "Helvetica,Arial,sans-serif"
 EMOTION_FILL = {-2: "#f4a09a", -1: "#fbd0ad", 0: "#e8e8e8", 1: "#cdeab8", 2: "#94d38e"}
@@ -151,7 +152,6 @@ def _band_table(site: Site, interactions: list[Interaction]) -> str:
 
 
 _COMMENT_RE = re.compile(r"<!--.*?-->\s*", re.DOTALL)
-_STAGE_NODE_RE = re.compile(r"^S\d+ \[", re.MULTILINE)
 _NODE_TITLE_RE = re.compile(r"<title>[^<]*</title>\n?")
 
 
@@ -184,12 +184,11 @@ def _filtered_stderr() -> Iterator[None]:
                 sys.stderr.write("".join(kept))
 
 
-def render_svg(dot: str, title: str, description: str) -> str:
-    """Lay out *dot* and return a standalone SVG document with ``<title>`` and ``<desc>``."""
+def render_svg(dot: str, columns: int, title: str, description: str) -> str:
+    """Lay out *dot* (*columns* stages) and return a standalone SVG with ``<title>`` and ``<desc>``."""
     graph = pygraphviz.AGraph(string=dot)
     with _filtered_stderr():
         graph.layout(prog="dot")
-        columns = len(_STAGE_NODE_RE.findall(dot))  # content never starts a DOT line: labels have no raw newline
         lines = _visibility_lines(graph, columns)  # before drawing releases the layout
         svg = graph.draw(format="svg").decode("utf-8")
     marker = svg.index(">", svg.index('<polygon fill="white" stroke="none"')) + 1
@@ -224,9 +223,10 @@ def _visibility_lines(graph: pygraphviz.AGraph, columns: int) -> str:
             bottoms.append(y - half)
         return max(tops), min(bottoms)
 
+    rows = {band: row_edges(band) for band, _ in BANDS}
     parts = []
     for upper, lower in (("consumer", "shared"), ("shared", "provider")):
-        y = (row_edges(upper)[1] + row_edges(lower)[0]) / 2
+        y = (rows[upper][1] + rows[lower][0]) / 2
         parts.append(
             f'<g id="visibility-line-{upper}" class="visibility-line">'
             f'<path fill="none" stroke="#777777" stroke-width="1.2" stroke-dasharray="6,3" '
@@ -253,12 +253,8 @@ class DiagramCache:
             return None
 
     def put(self, key: str, svg: str) -> None:
-        path = self._path(key)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-            temp.write_text(svg, encoding="utf-8")
-            os.replace(temp, path)  # atomic: parallel workers never see half a file
+            atomic_write(self._path(key), svg)  # parallel workers never see half a file
         except OSError:
             pass  # a cache that cannot be written only costs time
 
