@@ -20,9 +20,9 @@ from pathlib import Path
 from . import __version__
 from .cache import BuildCache
 from .checks import run_checks
-from .config import SiteConfig, load_config, theme_dir
+from .config import CONFIG_NAME, SiteConfig, load_config, setting_position, theme_dir
 from .deps import Job, digests, fingerprints, plan
-from .diagnostics import ContentError, Report, UsageError
+from .diagnostics import ContentError, OutputError, Report, UsageError
 from .load import Document, Source, discover
 from .model import Site, build_site
 from .parallel import worker_count
@@ -197,7 +197,15 @@ def build(
     if loaded.site is None or loaded.report.failed(options.strict):
         raise ContentError(loaded.report, options.strict)
     site, config = loaded.site, loaded.config
-    target = check_output_dir(output_dir(options, config), options.root)
+    try:
+        target = check_output_dir(output_dir(options, config), options.root)
+    except OutputError as exc:
+        if options.output is not None:
+            raise
+        line, col = setting_position(config, "site", "output_dir")  # the setting is at fault
+        report = Report()
+        report.error(CONFIG_NAME, line, col, f"output_dir: {exc}")
+        raise ContentError(report) from None
     clean_leftovers(target)
     built = source_date()
     cache = BuildCache(cache_folder(config, options))

@@ -92,17 +92,11 @@ def check(site: Path, strict: bool, drafts: bool, links: bool, output: Path | No
     report = loaded.report
     checked_links = None
     if links:
-        from urllib.parse import urlsplit
-
         from .build import output_dir
-        from .linkcheck import check_links
+        from .linkcheck import check_built_site
 
         built = output_dir(options, loaded.config)
-        if not (built / "index.html").is_file():
-            report.error(loaded.config.output_dir, 1, 1, f"no built site in {_shown(built)}: run journeys build first")
-        else:
-            base_path = urlsplit(loaded.config.base_url).path or "/"
-            checked_links = check_links(built, base_path, report, _shown(built))
+        checked_links = check_built_site(built, loaded.config.base_url, report, _shown(built))
     _print_report(report, sys.stdout)
     counts = {kind: sum(1 for s in loaded.sources if s.kind == kind) for kind in ("journey", "persona", "touchpoint")}
     links_part = f", {checked_links:,} links" if checked_links is not None else ""

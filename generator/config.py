@@ -221,6 +221,14 @@ def theme_dir(config: SiteConfig) -> Path:
     return found
 
 
+def setting_position(config: SiteConfig, table: str, key: str) -> tuple[int, int]:
+    """Line and column of a setting in ``site.toml``, for problems found after loading it."""
+    try:
+        return _locate(config.config_path.read_text(encoding="utf-8-sig"), table, key)
+    except OSError:
+        return 1, 1
+
+
 def _custom_stages(raw: object, text: str, report: Report) -> tuple[StageDef, ...]:
     rel = CONFIG_NAME
     if not isinstance(raw, list) or not raw or not all(isinstance(s, dict) for s in raw):

@@ -19,6 +19,13 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 EVENTS = "/__journeydocs__/events"
+TEXT_TYPES = {  # what a build writes; the platform's MIME table varies and lacks the charset
+    suffix: f"{kind}; charset=utf-8"
+    for suffix, kind in {
+        ".html": "text/html", ".css": "text/css", ".js": "text/javascript", ".json": "application/json",
+        ".svg": "image/svg+xml", ".xml": "application/xml", ".mmd": "text/plain", ".txt": "text/plain",
+    }.items()
+}
 CLIENT_SCRIPT = """<script>
 (function () {
   "use strict";
@@ -164,14 +171,9 @@ class PreviewHandler(BaseHTTPRequestHandler):
             data = path.read_bytes()
         except OSError:
             data, path = b"<!DOCTYPE html><title>Not found</title><h1>Not found</h1>", Path("404.html")
-        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        content_type = TEXT_TYPES.get(path.suffix) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         if path.suffix == ".html":
             data = inject(data, self.server.errors())
-            content_type = "text/html; charset=utf-8"
-        elif content_type.startswith("text/") or path.suffix in (".svg", ".json", ".js", ".xml", ".mmd"):
-            content_type = {".svg": "image/svg+xml", ".json": "application/json", ".js": "text/javascript",
-                            ".xml": "application/xml", ".mmd": "text/plain"}.get(path.suffix, content_type)
-            content_type += "; charset=utf-8"
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))

@@ -41,6 +41,17 @@ class _Scanner(HTMLParser):
     handle_startendtag = handle_starttag
 
 
+def check_built_site(output: Path, base_url: str, report: Report, shown: str) -> int | None:
+    """Check the links of the site built in *output*; None (and an error) when there is none.
+
+    *shown* is how the output folder is named in messages (relative to the site).
+    """
+    if not (output / "index.html").is_file():
+        report.error(shown, 1, 1, f"no built site in {shown}: run journeys build first")
+        return None
+    return check_links(output, urlsplit(base_url).path or "/", report, shown)
+
+
 def check_links(output: Path, base_path: str, report: Report, shown: str) -> int:
     """Report every broken internal link under *output*; return how many links were checked.
 

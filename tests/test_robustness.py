@@ -150,3 +150,10 @@ def test_builds_in_two_directories_are_identical(make_site, tmp_path: Path) -> N
     build(Options(root=site, output=first))
     build(Options(root=site, output=second))
     assert _snapshot(first) == _snapshot(second)
+
+
+def test_unsafe_output_dir_in_site_toml_points_at_the_setting(cli, make_site) -> None:
+    site = make_site({"site.toml": '[site]\ntitle = "T"\noutput_dir = "content"\n'})
+    result = cli("build", "--site", site)
+    assert result.exit_code == 1
+    assert result.output.startswith("site.toml:3:1: error: output_dir: refusing to build into ")
