@@ -236,7 +236,7 @@ def build(
             tick(reused)
         with timings.phase("render"):
             for job, files in run_jobs(renderer, todo, out.staging, processes, tick):
-                for rel, size in files:
+                for rel, _size in files:
                     out.claim(rel)
                 manifest[job] = (prints[job], dict(files))
         timings.phases["diagrams"] = renderer.diagram_seconds
@@ -253,7 +253,7 @@ def build(
                         f"{FOLDER}/{p.relative_to(out.staging / FOLDER).as_posix()}": p.stat().st_size
                         for p in sorted((out.staging / FOLDER).rglob("*")) if p.is_file()
                     }
-                    for rel, size in files.items():
+                    for rel in files:
                         out.claim(rel)
                     manifest[SEARCH_JOB] = ("", files)
         with timings.phase("write"):

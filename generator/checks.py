@@ -57,7 +57,7 @@ def run_checks(site: Site, documents: Mapping[str, Document], report: Report) ->
                 where = ("stages", "co-create") if "co-create" in journey.stage_ids else ("relationship",)
                 warn("JD107", where, "a partnership needs shared work at co-create, but none is in the band of visibility", key=True)
     used_personas = {p for j in site.journeys.values() for p in j.personas}
-    for slug, persona in site.personas.items():
+    for slug in site.personas:
         if slug not in used_personas:
             doc = documents[doc_key("persona", slug)]
             line, col = doc.positions.key(("name",))
