@@ -126,6 +126,10 @@ def test_diagram_svg_is_well_formed_and_keeps_labels_as_text(hostile_build: Path
 def test_layout_did_not_break_on_hostile_labels(hostile_build: Path) -> None:
     tree = ET.parse(hostile_build / "journeys/attack/diagram.svg")
     classes = [g.get("class", "") for g in tree.iter("{http://www.w3.org/2000/svg}g")]
-    assert sum(c == "node" for c in classes) >= 8  # lanes, stage nodes and band nodes all present
     ids = {g.get("id") for g in tree.iter("{http://www.w3.org/2000/svg}g")}
+    nodes = {g.get("id") for g in tree.iter("{http://www.w3.org/2000/svg}g") if g.get("class") == "node"}
+    stages = {i.removeprefix("column-") for i in nodes if i.startswith("column-")}
+    assert len(stages) >= 2  # the row labels, and a stage box over a column of bands per stage
+    assert nodes == {"lane-stage", "lanes"} | {f"stage-node-{s}" for s in stages} | {f"column-{s}" for s in stages}
+    assert sum(c == "node" for c in classes) == len(nodes)
     assert {"flow-1", "flow-2"} <= ids

@@ -1,10 +1,10 @@
 """A journey's stage diagram: the model as DOT text, laid out in process by Graphviz.
 
-The diagram is a grid.  Stages run left to right on the top row, joined by the
-journey's effective flow (loops and returns arc back over the row).  Under each
-stage its touchpoints sit in three bands: consumer only, the band of
-visibility, provider only, separated by the two dashed, labelled lines of
-visibility.
+Stages run left to right on the top row, joined by the journey's effective flow
+(loops and returns arc back over the row).  Under each stage, one column node
+holds its touchpoints in three bands: consumer only, the band of visibility,
+provider only.  The bands' dashed bottom borders join, column to column, into
+the two labelled lines of visibility.
 
 Content reaches Graphviz only inside HTML-like labels, escaped as entities,
 and node names are generated, so no title can inject DOT or SVG markup.  The
@@ -26,6 +26,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pygraphviz
+from pygraphviz import graphviz as gv
 
 from .. import __version__
 from ..model import Interaction, Journey, Site, average, emotion_level
@@ -69,53 +70,98 @@ def _esc_attr(text: str) -> str:
     return html.escape(" ".join(text.split()), quote=True).replace("\\", "\\\\")
 
 
+# Band geometry in points.  Every column node repeats the same three bands, so
+# they line up across the diagram only if each band has the same height in
+# every column: heights are set explicitly (Graphviz treats HEIGHT as a minimum,
+# and these are above what an 11 pt line needs) and short bands get a spacer.
+LINE = 15  # one more line of text in a cell
+TOUCHPOINT_HEIGHT = 26  # a touchpoint box with one line of name
+SPACING = 4  # between touchpoint boxes
+CAPTION = 14  # the italic caption of a line of visibility
+PAD = 10  # around each band of a column: the gap between columns is twice this
+MIN_WIDTH = 100  # of a column, leaving room for the arrows between stage boxes
+CHAR_WIDTH = 8  # generous width of a bold 11 pt character, to size columns under long stage titles
+
+
+def _lines(text: str) -> int:
+    return len(text.splitlines()) or 1
+
+
 def dot_source(site: Site, journey: Journey) -> str:
-    """The DOT text of a journey's diagram; also the diagram cache's key material."""
+    """The DOT text of a journey's diagram; also the diagram cache's key material.
+
+    Two ranks keep the layout cheap: the stage boxes joined by the flow, and
+    under each one a single node holding its three bands, with the row labels
+    on the left.  The columns touch, so the dashed bottom borders of their
+    bands join into the two lines of visibility, drawn by Graphviz itself.
+    Edges attach to whole stage nodes: ports on HTML cells cost Graphviz more
+    than the rest of the layout together.
+    """
     stages = [site.stage(s.stage) for s in journey.stages]
+    columns = []
+    for entry in journey.stages:
+        bands: dict[str, dict[str, list[Interaction]]] = {band: {} for band, _ in BANDS}
+        for interaction in entry.interactions:
+            bands[interaction.visibility].setdefault(interaction.touchpoint, []).append(interaction)
+        columns.append(bands)
+    band_height = {
+        band: max([_band_used(site, c[band]) for c in columns] + [TOUCHPOINT_HEIGHT + 2 * SPACING])
+        for band, _ in BANDS
+    }
+
     lines = [
         "digraph journey {",
-        f'graph [rankdir=TB, nodesep=0.25, ranksep=0.55, fontname="{FONT}", '
-        'bgcolor="white", pad=0.2, id="diagram"];',
+        f'graph [nodesep=0.02, ranksep=0.25, pad=0.2, fontname="{FONT}", bgcolor="white", id="diagram"];',
         f'node [fontname="{FONT}", fontsize=11, shape=plaintext, margin=0];',
         f'edge [fontname="{FONT}", fontsize=10, color="#444444"];',
+        'L_stage [label=<<B>Stage</B>>, id="lane-stage"];',
     ]
-    lane = {"stage": "Stage", "consumer": "Consumer only", "shared": "Band of visibility", "provider": "Provider only"}
-    for row, text in lane.items():
-        lines.append(f'L_{row} [label=<<B>{_e(text)}</B>>, id="lane-{row}"];')
-    lines.append(" -> ".join(f"L_{r}" for r in lane) + " [style=invis, weight=100];")
+    rows = []
+    for band, label in BANDS:
+        caption = (
+            f'<TR><TD HEIGHT="{CAPTION}" ALIGN="LEFT" VALIGN="BOTTOM"><I><FONT POINT-SIZE="9" COLOR="#444444">'
+            f"{_e(LINES[band])}</FONT></I></TD></TR>"
+            if band in LINES
+            else ""
+        )
+        inner = band_height[band] - (CAPTION if caption else 0)
+        rows.append(
+            f'<TR><TD {_band_cell(band)}><TABLE BORDER="0" CELLSPACING="0" CELLPADDING="0">'
+            f'<TR><TD HEIGHT="{inner}"><B>{_e(label)}</B></TD></TR>{caption}</TABLE></TD></TR>'
+        )
+    lines.append(f'L_bands [label=<{_table(rows)}>, id="lanes"];')
+    lines.append("L_stage -> L_bands [style=invis, weight=100];")
 
-    by_band: dict[tuple[str, str], list[Interaction]] = {}
-    for entry in journey.stages:
-        for interaction in entry.interactions:
-            by_band.setdefault((entry.stage, interaction.visibility), []).append(interaction)
-
-    for column, stage in enumerate(stages):
-        entry = journey.stages[column]
+    for column, (stage, entry, bands) in enumerate(zip(stages, journey.stages, columns)):
         level = _level(i.emotion for i in entry.interactions)
-        mark = f"<BR/><FONT POINT-SIZE=\"9\">{EMOTION_MARK[level]} {_e(EMOTION_WORD[level])}</FONT>" if level is not None else ""
+        mark = f'<BR/><FONT POINT-SIZE="9">{EMOTION_MARK[level]} {_e(EMOTION_WORD[level])}</FONT>' if level is not None else ""
         fill = EMOTION_FILL[level] if level is not None else "#ffffff"
         tooltip = _esc_attr(f"{stage.title}: {entry.goal or stage.purpose}")
         lines.append(
-            f'S{column} [shape=box, style="rounded,filled", fillcolor="{fill}", margin="0.15,0.08", '
+            f'S{column} [shape=box, style="rounded,filled", fillcolor="{fill}", margin="0.15,0.06", '
             f'label=<<B>{_e(stage.title)}</B>{mark}>, URL="index.html#stage-{stage.id}", '
             f'target="_top", tooltip="{tooltip}", id="stage-node-{stage.id}"];'
         )
-        for band, _label in BANDS:
-            lines.append(f"B{column}_{band} [label=<{_band_table(site, by_band.get((stage.id, band), []))}>, id=\"band-{stage.id}-{band}\"];")
-        lines.append(f"S{column} -> B{column}_consumer -> B{column}_shared -> B{column}_provider [style=invis, weight=100];")
+        width = max(MIN_WIDTH, max(map(len, stage.title.splitlines() or [""])) * CHAR_WIDTH + 50)
+        rows = [
+            f'<TR><TD {_band_cell(band)} WIDTH="{width}" ID="band-{stage.id}-{band}">'
+            f"{_band_table(site, bands[band], band_height[band])}</TD></TR>"
+            for band, _label in BANDS
+        ]
+        lines.append(f'C{column} [label=<{_table(rows)}>, id="column-{stage.id}"];')
+        lines.append(f"S{column} -> C{column} [style=invis, weight=100];")
+        previous = f"C{column - 1}" if column else "L_bands"
+        lines.append(f"{previous} -> C{column} [style=invis];")  # columns in order, whatever the flow
 
     lines.append("{rank=same; L_stage; " + " ".join(f"S{c};" for c in range(len(stages))) + "}")
-    for band, _label in BANDS:
-        lines.append(f"{{rank=same; L_{band}; " + " ".join(f"B{c}_{band};" for c in range(len(stages))) + "}")
-    if stages:
-        lines.append("L_stage -> S0 [style=invis];")
+    lines.append("{rank=same; L_bands; " + " ".join(f"C{c};" for c in range(len(stages))) + "}")
 
     column_of = {s.id: c for c, s in enumerate(stages)}
     for number, edge in enumerate(journey.flow):
         source, target = column_of[edge.source], column_of[edge.target]
         attrs = [f'id="flow-{number + 1}"', f'class="flow flow-{edge.kind}{" flow-back" if edge.back else ""}"']
         if edge.label:
-            attrs.append(f"label=<{_e(edge.label)}>")
+            attrs.append(f"xlabel=<{_e(edge.label)}>")  # no label rank: the row stays compact
         if edge.back:
             attrs += ["constraint=false", "style=dashed", 'color="#7a3e9d"', 'fontcolor="#7a3e9d"']
         elif edge.kind == "flow":
@@ -127,12 +173,26 @@ def dot_source(site: Site, journey: Journey) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _band_table(site: Site, interactions: list[Interaction]) -> str:
-    if not interactions:
-        return '<TABLE BORDER="0" CELLPADDING="2"><TR><TD WIDTH="60"> </TD></TR></TABLE>'
-    groups: dict[str, list[Interaction]] = {}
-    for interaction in interactions:
-        groups.setdefault(interaction.touchpoint, []).append(interaction)
+def _table(rows: list[str]) -> str:
+    return '<TABLE BORDER="0" CELLSPACING="0" CELLPADDING="0">' + "".join(rows) + "</TABLE>"
+
+
+def _band_cell(band: str) -> str:
+    """Attributes of a band's cell; the bottom border of the upper two is a line of visibility."""
+    line = 'BORDER="1" SIDES="B" STYLE="dashed" COLOR="#777777"' if band in LINES else 'BORDER="1" SIDES="B" COLOR="#ffffff"'
+    return f'CELLPADDING="{PAD}" {line}'
+
+
+def _band_used(site: Site, groups: dict[str, list[Interaction]]) -> int:
+    """Height of a band's touchpoint boxes and the spacing around them."""
+    return SPACING + sum(_box_height(site.touchpoints[slug].name) + SPACING for slug in groups)
+
+
+def _box_height(name: str) -> int:
+    return TOUCHPOINT_HEIGHT + LINE * (_lines(name) - 1)
+
+
+def _band_table(site: Site, groups: dict[str, list[Interaction]], height: int) -> str:
     rows = []
     for slug, items in groups.items():
         touchpoint = site.touchpoints[slug]
@@ -144,11 +204,16 @@ def _band_table(site: Site, interactions: list[Interaction]) -> str:
         actions = "; ".join(i.action for i in items)
         tooltip = _esc_attr(f"{touchpoint.name}{feeling}: {actions}")
         rows.append(
-            f'<TR><TD BGCOLOR="{fill}" BORDER="1" COLOR="#666666" STYLE="rounded" CELLPADDING="4" '
-            f'HREF="../../touchpoints/{slug}/index.html" TARGET="_top" TITLE="{tooltip}" '
-            f'ID="tp-{items[0].stage}-{slug}-{items[0].visibility}">{_e(touchpoint.name)}{mark}{mot}</TD></TR>'
+            f'<TR><TD HEIGHT="{_box_height(touchpoint.name)}" BGCOLOR="{fill}" BORDER="1" COLOR="#666666" '
+            f'STYLE="rounded" CELLPADDING="4" HREF="../../touchpoints/{slug}/index.html" TARGET="_top" '
+            f'TITLE="{tooltip}" ID="tp-{items[0].stage}-{slug}-{items[0].visibility}">'
+            f"{_e(touchpoint.name)}{mark}{mot}</TD></TR>"
         )
-    return '<TABLE BORDER="0" CELLSPACING="4" CELLPADDING="0">' + "".join(rows) + "</TABLE>"
+    spare = height - _band_used(site, groups)
+    if spare:
+        # keeps every column's band the same height, so the rows and lines of visibility align
+        rows.append(f'<TR><TD HEIGHT="{spare - SPACING}" WIDTH="60" CELLPADDING="0"></TD></TR>')
+    return f'<TABLE BORDER="0" CELLSPACING="{SPACING}" CELLPADDING="0">' + "".join(rows) + "</TABLE>"
 
 
 _COMMENT_RE = re.compile(r"<!--.*?-->\s*", re.DOTALL)
@@ -157,6 +222,7 @@ _NODE_TITLE_RE = re.compile(r"<title>[^<]*</title>\n?")
 
 _STDERR_LOCK = threading.Lock()
 _FONTCONFIG_NOISE = re.compile(r"^Fontconfig (warning|error):")
+_CONTEXT: list[object] = []  # one Graphviz context per process, made on first use
 
 
 @contextmanager
@@ -168,7 +234,7 @@ def _filtered_stderr() -> Iterator[None]:
     the configuration.  They say nothing about the diagram, so a build hides
     them; anything else Graphviz prints is passed through unchanged.
     """
-    with _STDERR_LOCK, tempfile.TemporaryFile() as capture:
+    with tempfile.TemporaryFile() as capture:
         sys.stderr.flush()
         saved = os.dup(2)
         os.dup2(capture.fileno(), 2)
@@ -184,57 +250,34 @@ def _filtered_stderr() -> Iterator[None]:
                 sys.stderr.write("".join(kept))
 
 
-def render_svg(dot: str, columns: int, title: str, description: str) -> str:
-    """Lay out *dot* (*columns* stages) and return a standalone SVG with ``<title>`` and ``<desc>``."""
+def render_svg(dot: str, title: str, description: str) -> str:
+    """Lay out *dot* and return a standalone SVG with ``<title>`` and ``<desc>``.
+
+    This talks to libgvc through pygraphviz's low-level bindings: one context
+    per process and one layout per diagram.  ``AGraph.layout()`` followed by
+    ``draw()`` would create two contexts and lay the graph out twice.
+    """
     graph = pygraphviz.AGraph(string=dot)
-    with _filtered_stderr():
-        graph.layout(prog="dot")
-        lines = _visibility_lines(graph, columns)  # before drawing releases the layout
-        svg = graph.draw(format="svg").decode("utf-8")
-    marker = svg.index(">", svg.index('<polygon fill="white" stroke="none"')) + 1
-    svg = svg[:marker] + "\n" + lines + svg[marker:]
-    svg = _COMMENT_RE.sub("", svg)
+    with _STDERR_LOCK, _filtered_stderr():
+        if not _CONTEXT:
+            _CONTEXT.append(gv.gvContextWithBuiltins())
+        context = _CONTEXT[0]
+        if gv.gvLayout(context, graph.handle, b"dot") != 0:
+            raise RuntimeError("Graphviz could not lay out the stage diagram")
+        try:
+            error, data = gv.gvRenderData(context, graph.handle, b"svg")
+        finally:
+            gv.gvFreeLayout(context, graph.handle)
+    if error:
+        raise RuntimeError("Graphviz could not draw the stage diagram")
+    svg = _COMMENT_RE.sub("", data.decode("utf-8"))
     head = f"\n<title>{html.escape(title)}</title>\n<desc>{html.escape(description)}</desc>"
     # Graphviz titles the graph and every node and edge with internal names
-    # ("journey", "S0", "S0->S1") that browsers would show as tooltips; the
-    # document gets a real title and description instead, as its first children.
+    # ("journey", "C0", "C0:stage->C1:stage") that browsers would show as tooltips;
+    # the document gets a real title and description instead, as its first children.
     svg = _NODE_TITLE_RE.sub("", svg)
     start = svg.index(">", svg.index("<svg")) + 1
     return svg[:start] + head + svg[start:]
-
-
-def _visibility_lines(graph: pygraphviz.AGraph, columns: int) -> str:
-    """Draw and label the two lines of visibility across the whole diagram.
-
-    Graphviz has no edge that spans a rank, and rows of invisible nodes to fake
-    one double the layout time; so each line is drawn after layout, halfway
-    between the bottom of one band row and the top of the next.
-    """
-    right = float(graph.graph_attr["bb"].split(",")[2])
-
-    def row_edges(band: str) -> tuple[float, float]:
-        names = [f"L_{band}"] + [f"B{c}_{band}" for c in range(columns)]
-        tops, bottoms = [], []
-        for name in names:
-            node = graph.get_node(name)
-            y = float(node.attr["pos"].split(",")[1])
-            half = float(node.attr["height"]) * 36
-            tops.append(y + half)
-            bottoms.append(y - half)
-        return max(tops), min(bottoms)
-
-    rows = {band: row_edges(band) for band, _ in BANDS}
-    parts = []
-    for upper, lower in (("consumer", "shared"), ("shared", "provider")):
-        y = (rows[upper][1] + rows[lower][0]) / 2
-        parts.append(
-            f'<g id="visibility-line-{upper}" class="visibility-line">'
-            f'<path fill="none" stroke="#777777" stroke-width="1.2" stroke-dasharray="6,3" '
-            f'd="M4,{-y:.2f} L{right - 4:.2f},{-y:.2f}"/>'
-            f'<text x="6" y="{-y - 4:.2f}" font-family="{FONT}" font-size="10" font-style="italic" '
-            f'fill="#444444">{html.escape(LINES[upper])}</text></g>'
-        )
-    return "\n".join(parts)
 
 
 class DiagramCache:

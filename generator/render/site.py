@@ -83,7 +83,7 @@ class Renderer:
         key = diagram.cache_key(dot, title, description)
         svg = self.cache.get(key) if self.cache else None
         if svg is None:
-            svg = diagram.render_svg(dot, len(journey.stages), title, description)
+            svg = diagram.render_svg(dot, title, description)
             if self.cache:
                 self.cache.put(key, svg)
         elapsed = time.perf_counter() - start
