@@ -610,7 +610,11 @@ def test_catalogue_json_has_every_journey_and_touchpoint_cross_links(mini: Path,
     assert set(touchpoints) == {"web-portal", "help-desk", "invoice", "kickoff-meeting"}
 
     expected: dict[str, set[tuple[str, str, str]]] = {slug: set() for slug in touchpoints}
-    for slug, j in journeys.items():
+    for slug, brief in journeys.items():
+        assert brief["page"] == f"journeys/{slug}/index.html" and (mini / brief["page"]).is_file()
+        j = json.loads((mini / brief["data"]).read_text("utf-8"))  # the journey in full
+        assert j["slug"] == slug and [s["stage"] for s in j["stages"]] == brief["stages"]
+        assert j["related"] == brief["related"]
         page_ids = ids(page(mini, f"journeys/{slug}/index.html"))
         for stage in j["stages"]:
             for n, i in enumerate(stage["interactions"], start=1):

@@ -1,7 +1,10 @@
-"""Machine-readable outputs: ``catalogue.json`` and ``sitemap.xml``.
+"""Machine-readable outputs: ``catalogue.json``, ``journey.json`` and ``sitemap.xml``.
 
-``catalogue.json`` is the validated model with its cross-links, for other tools
-(dashboards, exports) that should not have to re-implement the content format.
+They are the validated model with its cross-links, for other tools (dashboards,
+exports) that should not have to re-implement the content format.
+``catalogue.json`` lists every item with its links and stays lean at any size;
+each journey in full (stages, interactions, narrative) is its own
+``journeys/<slug>/journey.json``, so a changed journey rewrites one small file.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from ..model import Indicator, Interaction, Journey, Site
 
 
 def catalogue(site: Site, built: str | None = None) -> str:
-    """The model as JSON: one compact line per item, written with the C encoder."""
+    """Every item with its cross-links; a journey in brief, pointing to its ``journey.json``."""
     config = site.config
     data = {
         "generator": f"journeydocs {__version__}",
@@ -25,17 +28,16 @@ def catalogue(site: Site, built: str | None = None) -> str:
             "language": config.language,
             "stage_model": config.stage_model,
         },
-        "stages": [
+        "stages": [{"id": stage.id, "title": stage.title, "purpose": stage.purpose} for stage in site.stages],
+        "journeys": [
             {
-                "id": stage.id,
-                "title": stage.title,
-                "purpose": stage.purpose,
-                "interactions": [_ref(i) for i in site.stage_interactions[stage.id]],
-                "indicators": [{"journey": j, **_indicator(ind)} for j, ind in site.stage_indicators[stage.id]],
+                "slug": j.slug, "title": j.title, "summary": j.summary, "personas": list(j.personas),
+                "tags": list(j.tags), "draft": j.draft, "stages": list(j.stage_ids), "source": j.rel,
+                "page": f"journeys/{j.slug}/index.html", "data": f"journeys/{j.slug}/journey.json",
+                "related": list(site.related[j.slug]),
             }
-            for stage in site.stages
+            for j in site.journeys.values()
         ],
-        "journeys": [journey_data(site, j) for j in site.journeys.values()],
         "personas": [
             {
                 "slug": p.slug, "name": p.name, "role": p.role, "summary": p.summary, "goals": list(p.goals),
@@ -57,8 +59,13 @@ def catalogue(site: Site, built: str | None = None) -> str:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
+def journey_json(site: Site, j: Journey) -> str:
+    """``journeys/<slug>/journey.json``: one journey in full."""
+    return json.dumps(journey_data(site, j), ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
 def journey_data(site: Site, j: Journey) -> dict:
-    """One journey as plain data (catalogue.json and ``journeys export --format json``)."""
+    """One journey as plain data (``journey.json`` and ``journeys export --format json``)."""
     return {
         "slug": j.slug, "title": j.title, "summary": j.summary, "personas": list(j.personas),
         "consumer": j.consumer, "provider": j.provider, "relationship": j.relationship,

@@ -20,7 +20,7 @@ from ..parallel import forked_pool
 from ..validate import schema
 from ..write import write_file
 from . import diagram
-from .feeds import catalogue, sitemap
+from .feeds import catalogue, journey_json, sitemap
 from .mermaid import mermaid_journey
 from .pages import Pages, index_path
 
@@ -93,6 +93,7 @@ class Renderer:
         return [
             (f"{folder}/diagram.svg", svg),
             (f"{folder}/journey.mmd", mermaid_journey(site, journey)),
+            (f"{folder}/journey.json", journey_json(site, journey)),
             self.pages.journey(journey, diagram.inline_svg(svg)),
         ]
 
