@@ -11,25 +11,41 @@ build produces the same bytes, so its previous outputs can be reused as they are
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 from .load import Document, doc_key
 from .model import Site
 
-Job = tuple[str, ...]  # ("journey", slug), ("persona", slug), ("index", "1"), ...
-PAGE_SIZE = 200  # journeys per catalogue page: index pages must not grow with the catalogue
+Job = tuple[str, ...]  # ("journey", slug), ("persona", slug), ("index", "1"), ("stage", id, "1"), ...
+PAGE_SIZE = 200  # journeys per catalogue or stage page: no page may grow with the catalogue
 
 
 def page_count(journeys: int) -> int:
     return max(1, -(-journeys // PAGE_SIZE))
 
 
+def paged(slugs: Sequence[str]) -> list[Sequence[str]]:
+    """*slugs* in pages of PAGE_SIZE; an empty list is one empty page."""
+    return [slugs[i : i + PAGE_SIZE] for i in range(0, len(slugs), PAGE_SIZE)] or [slugs]
+
+
+def stage_journeys(site: Site, stage_id: str) -> list[str]:
+    """The journeys that pass through a stage, in catalogue order."""
+    return [j.slug for j in site.journeys.values() if stage_id in j.stage_ids]
+
+
 @dataclass(frozen=True, slots=True)
 class Plan:
-    """Every job of a build with the documents it reads."""
+    """Every job of a build with the documents it reads.
+
+    ``shape`` is what else decides a paged list's output: which journeys the
+    page holds and how many pages there are.  A page whose journeys did not
+    change is then reused even though a journey on another page changed.
+    """
 
     reads: Mapping[Job, frozenset[str]]
+    shape: Mapping[Job, str] = field(default_factory=dict)
 
     @property
     def jobs(self) -> tuple[Job, ...]:
@@ -60,19 +76,29 @@ def plan(site: Site) -> Plan:
         + [doc_key("persona", s) for s in site.personas]
         + [doc_key("touchpoint", s) for s in site.touchpoints]
     )
+    personas = frozenset(doc_key("persona", slug) for slug in site.personas)  # the index's persona filter
+
+    def shown(chunk: Iterable[str]) -> frozenset[str]:
+        return frozenset().union(*(journey_docs[slug] for slug in chunk))
+
+    shape: dict[Job, str] = {}
+    catalogue = paged(list(site.journeys))
+    tags = ",".join(sorted({t for j in site.journeys.values() for t in j.tags}))  # the tag filter
+    for number, chunk in enumerate(catalogue, start=1):
+        reads[("index", str(number))] = shown(chunk) | personas
+        shape[("index", str(number))] = f"{len(site.journeys)}\0{tags}\0{','.join(chunk)}"
+    if len(catalogue) > 1:
+        reads[("catalogue-index",)] = everything
     for stage in site.stages:
-        docs: set[str] = set()
-        for journey in site.journeys.values():
-            if stage.id in journey.stage_ids:
-                docs |= journey_docs[journey.slug]
-        reads[("stage", stage.id)] = frozenset(docs)
-    for number in range(1, page_count(len(site.journeys)) + 1):
-        reads[("index", str(number))] = everything  # titles decide which journeys each page holds
+        pages = paged(stage_journeys(site, stage.id))
+        for number, chunk in enumerate(pages, start=1):
+            reads[("stage", stage.id, str(number))] = shown(chunk)
+            shape[("stage", stage.id, str(number))] = f"{len(pages)}\0{','.join(chunk)}"
     for job in (("personas",), ("touchpoints",), ("stages",), ("insights",), ("feeds",)):
         reads[job] = everything
     for job in (("not-found",), ("static",)):
         reads[job] = frozenset()
-    return Plan(reads)
+    return Plan(reads, shape)
 
 
 def _journey_reads(site: Site, slug: str) -> frozenset[str]:
@@ -95,6 +121,7 @@ def fingerprints(plan: Plan, digests: Mapping[str, str], global_digest: str) -> 
         h = hashlib.blake2b(digest_size=16)
         h.update(global_digest.encode())
         h.update("\x00".join(job).encode())
+        h.update(b"\x02" + plan.shape.get(job, "").encode())
         for key in sorted(plan.reads[job]):
             h.update(b"\x01" + key.encode() + b"=" + digests[key].encode())
         result[job] = h.hexdigest()

@@ -13,6 +13,7 @@ from .model import Indicator, Interaction, Site, average
 
 HOTSPOTS = 12
 TOP_TOUCHPOINTS = 10
+LISTED = 50  # rows per per-journey list: the page stays the same size at 10,000 journeys
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +63,7 @@ class Insights:
     balance: tuple[Balance, ...]
     gaps: tuple[Gap, ...]
     incomplete: tuple[tuple[str, Indicator], ...]  # (journey, indicator) lacking a target or a current value
+    totals: dict[str, int]  # the full length of each list cut to LISTED rows
 
 
 def insights(site: Site) -> Insights:
@@ -119,13 +121,21 @@ def insights(site: Site) -> Insights:
         for indicator in journey.indicators
         if indicator.target is None or indicator.current is None
     )
+    # Long lists keep the rows that most need attention, in a stable order.
+    balance.sort(key=lambda b: (b.shared, -b.provider, order[b.journey]))  # least seen by both sides first
+    gaps.sort(key=lambda g: (g.difference is None, -abs(g.difference or 0.0), order[g.journey]))  # widest first
+    totals = {
+        "moments": len(moments), "single_use": len(single_use), "balance": len(balance),
+        "gaps": len(gaps), "incomplete": len(incomplete),
+    }
     return Insights(
         coverage=coverage,
         hotspots=hotspots,
-        moments=moments,
+        moments=moments[:LISTED],
         most_used=most_used,
-        single_use=single_use,
-        balance=tuple(balance),
-        gaps=tuple(gaps),
-        incomplete=incomplete,
+        single_use=single_use[:LISTED],
+        balance=tuple(balance[:LISTED]),
+        gaps=tuple(gaps[:LISTED]),
+        incomplete=incomplete[:LISTED],
+        totals=totals,
     )

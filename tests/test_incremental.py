@@ -53,7 +53,7 @@ def test_a_changed_journey_rebuilds_its_dependants_only(site: Path) -> None:
         ("persona", "pat-buyer"), ("persona", "priya-provider"), ("persona", "uma-user"),
         ("touchpoint", "web-portal"), ("touchpoint", "invoice"), ("touchpoint", "help-desk"),
     }
-    stages = {("stage", s) for s in ("explore", "onboard", "co-create", "realize", "engage")}
+    stages = {("stage", s, "1") for s in ("explore", "onboard", "co-create", "realize", "engage")}
     rendered = set(result.rendered_jobs)
     assert expected <= rendered
     assert rendered - expected - stages - SHARED == set()

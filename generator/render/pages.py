@@ -17,7 +17,7 @@ from markupsafe import Markup
 
 from .. import __version__
 from ..config import SiteConfig, theme_dir
-from ..deps import PAGE_SIZE, page_count
+from ..deps import PAGE_SIZE, page_count, paged, stage_journeys
 from ..insights import insights
 from ..model import Journey, Persona, Site, Touchpoint
 from .charts import experience_curve, experience_series
@@ -38,6 +38,10 @@ from .views import (
 Page = tuple[str, str]
 def index_path(number: int) -> str:
     return "index.html" if number == 1 else f"catalogue/{number}/index.html"
+
+
+def stage_path(stage_id: str, number: int) -> str:
+    return f"stages/{stage_id}/index.html" if number == 1 else f"stages/{stage_id}/{number}/index.html"
 
 
 def template_dirs(config: SiteConfig) -> list[Path]:
@@ -174,17 +178,26 @@ class Pages:
     def stages_index(self) -> Page:
         return self._render("stages.html", "stages/index.html")
 
-    def stage(self, stage_id: str) -> Page:
+    def stage(self, stage_id: str, number: int = 1) -> Page:
+        """One page of a stage: PAGE_SIZE of the journeys through it, with their interactions there."""
         site = self.site
         stage = site.stage(stage_id)
-        journeys = [(j, s.goal) for j in site.journeys.values() for s in j.stages if s.stage == stage_id]
+        pages = paged(stage_journeys(site, stage_id))
+        chosen = set(pages[number - 1])
+        journeys = [
+            (site.journeys[slug], s.goal) for slug in pages[number - 1] for s in site.journeys[slug].stages
+            if s.stage == stage_id
+        ]
         return self._render(
             "stage.html",
-            f"stages/{stage_id}/index.html",
+            stage_path(stage_id, number),
             stage=stage,
-            interactions=site.stage_interactions[stage_id],
-            indicators=site.stage_indicators[stage_id],
+            interactions=[i for i in site.stage_interactions[stage_id] if i.journey in chosen],
+            indicators=[(slug, ind) for slug, ind in site.stage_indicators[stage_id] if slug in chosen],
             journeys=journeys,
+            page_number=number,
+            pages=[(n, stage_path(stage_id, n)) for n in range(1, len(pages) + 1)],
+            total=sum(len(chunk) for chunk in pages),
         )
 
     def insights(self) -> Page:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from ..config import theme_dir
-from ..deps import PAGE_SIZE, Job, page_count
+from ..deps import Job, page_count, paged, stage_journeys
 from ..model import Site
 from ..parallel import forked_pool
 from ..validate import schema
@@ -22,7 +22,7 @@ from ..write import write_file
 from . import diagram
 from .feeds import catalogue, journey_json, sitemap
 from .mermaid import mermaid_journey
-from .pages import Pages, index_path
+from .pages import Pages, index_path, stage_path
 
 Output = list[tuple[str, str | bytes]]
 SMALL_BUILD = 24  # jobs; below this, worker processes cost more than they save
@@ -51,12 +51,11 @@ class Renderer:
             if kind == "touchpoint":
                 return [pages.touchpoint(site.touchpoints[job[1]])]
             if kind == "stage":
-                return [pages.stage(job[1])]
+                return [pages.stage(job[1], int(job[2]))]
             if kind == "index":
-                out: Output = [pages.index(int(job[1]))]
-                if job[1] == "1" and len(site.journeys) > PAGE_SIZE:
-                    out.append(pages.catalogue_index())
-                return out
+                return [pages.index(int(job[1]))]
+            if kind == "catalogue-index":
+                return [pages.catalogue_index()]
             simple: dict[str, Callable[[], tuple[str, str]]] = {
                 "personas": pages.personas,
                 "touchpoints": pages.touchpoints,
@@ -124,7 +123,8 @@ def listed_pages(site: Site) -> list[str]:
     pages += [f"journeys/{j.slug}/index.html" for j in site.journeys.values() if not j.draft]
     pages += [f"personas/{s}/index.html" for s in site.personas]
     pages += [f"touchpoints/{s}/index.html" for s in site.touchpoints]
-    pages += [f"stages/{s.id}/index.html" for s in site.stages]
+    for stage in site.stages:
+        pages += [stage_path(stage.id, n) for n in range(1, len(paged(stage_journeys(site, stage.id))) + 1)]
     return pages
 
 

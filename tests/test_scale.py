@@ -1,0 +1,81 @@
+"""A catalogue of several pages: no page grows with the catalogue, and an edit rebuilds only its own pages."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from bench.corpus import generate
+from generator.build import Options, build
+from generator.deps import PAGE_SIZE
+from generator.insights import LISTED
+
+from .sitecheck import parse, resolve
+
+JOURNEYS = 2 * PAGE_SIZE + 50  # three pages of catalogue, and of every stage
+
+
+@pytest.fixture(scope="module")
+def big(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = generate(tmp_path_factory.mktemp("big") / "site", JOURNEYS)
+    build(Options(root=root, search=False, workers=2))
+    return root
+
+
+def _listed(html: Path) -> list[str]:
+    """Slugs of the journeys a stage page lists under "Journeys at this stage"."""
+    section = html.read_text("utf-8").split('id="journeys-title"', 1)[1].split("</section>", 1)[0]
+    return re.findall(r'href="\.\./\.\./(?:\.\./)?journeys/([a-z0-9-]+)/index\.html#stage-', section)
+
+
+@pytest.mark.slow
+def test_stage_pages_are_paged(big: Path) -> None:
+    out = big / "public"
+    pages = [out / "stages/explore/index.html", out / "stages/explore/2/index.html", out / "stages/explore/3/index.html"]
+    assert all(p.is_file() for p in pages) and not (out / "stages/explore/4").exists()
+    listed = [_listed(p) for p in pages]
+    assert [len(slugs) for slugs in listed] == [PAGE_SIZE, PAGE_SIZE, 50]
+    assert len({s for slugs in listed for s in slugs}) == JOURNEYS  # every journey passes through explore once
+    tree = parse(pages[1])
+    pager = [a.get("href") for nav in tree.iter("nav") if "pager" in nav.classes for a in nav.iter("a")]
+    assert pager and {resolve(out, pages[1], href).target for href in pager} == {p.resolve() for p in (pages[0], pages[2])}
+    rows = pages[1].read_text("utf-8").split('id="interactions-title"', 1)[1].split("</section>", 1)[0]
+    shown = set(re.findall(r"journeys/([a-z0-9-]+)/index\.html#i-explore-", rows))
+    assert shown and shown <= set(listed[1])  # interactions of this page's journeys only
+
+
+@pytest.mark.slow
+def test_insights_and_catalogue_stay_lean(big: Path) -> None:
+    out = big / "public"
+    insights = (out / "insights/index.html").read_text("utf-8")
+    for section in ("balance", "gaps"):
+        body = insights.split(f'id="{section}"', 1)[1].split("</section>", 1)[0]
+        assert body.count("<tr>") == LISTED + 1  # the heading row and LISTED journeys
+        assert f"The first {LISTED} of {JOURNEYS} journeys" in body
+    catalogue = (out / "catalogue.json").read_text("utf-8")
+    data = json.loads(catalogue)
+    assert len(data["journeys"]) == JOURNEYS
+    assert len(catalogue) < 2000 * JOURNEYS  # briefs; the journeys in full are in journey.json
+    full = json.loads((out / data["journeys"][0]["data"]).read_text("utf-8"))
+    assert full["slug"] == data["journeys"][0]["slug"] and full["body"]
+
+
+@pytest.mark.slow
+def test_an_edit_rebuilds_only_the_pages_that_show_the_journey(big: Path) -> None:
+    journey = big / "content/journeys/journey-7.md"
+    original = journey.read_text("utf-8")
+    journey.write_text(original + "\nOne more sentence.\n", encoding="utf-8")
+    try:
+        result = build(Options(root=big, search=False, workers=2))
+    finally:
+        journey.write_text(original, encoding="utf-8")
+    rendered = set(result.rendered_jobs)
+    index_pages = {job for job in rendered if job[0] == "index"}
+    stage_pages = {job for job in rendered if job[0] == "stage"}
+    assert len(index_pages) == 1  # the one catalogue page that holds journey-7
+    assert len(stage_pages) == 7 and len({job[2] for job in stage_pages}) == 1  # one page of each stage
+    assert ("journey", "journey-7") in rendered
+    assert len([job for job in rendered if job[0] == "journey"]) < 10  # itself and journeys related to it
