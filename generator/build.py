@@ -252,7 +252,7 @@ def build(
             todo: list[Job] = []
             for job in the_plan.jobs:
                 old = previous.get(job)
-                if old and old[0] == prints[job] and _reuse(out, old[1]):
+                if old and old[0] == prints[job] and out.reuse(old[1]):
                     manifest[job] = old
                 else:
                     todo.append(job)
@@ -273,7 +273,7 @@ def build(
         if config.search:
             with timings.phase("search"):
                 search = previous.get(SEARCH_JOB)
-                if not todo and search and _reuse(out, search[1]):  # same pages, same index
+                if not todo and search and out.reuse(search[1]):  # same pages, same index
                     manifest[SEARCH_JOB] = search
                 else:
                     folder = cache_folder(config, options)
@@ -305,16 +305,3 @@ def build(
         global_digest=everything,
         rendered_jobs=todo,
     )
-
-
-def _reuse(out: Output, files: dict[str, int]) -> bool:
-    """Take a job's files from the previous output if they are all there, as the build wrote them."""
-    for rel, size in files.items():
-        try:
-            if (out.target / rel).stat().st_size != size:
-                return False
-        except OSError:
-            return False
-    for rel in files:
-        out.reuse(rel)
-    return True

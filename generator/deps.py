@@ -6,6 +6,11 @@ content it shows, computed from the model; its fingerprint hashes those
 documents' digests together with everything global (settings, templates, theme
 files, generator version).  A job whose fingerprint is unchanged since the last
 build produces the same bytes, so its previous outputs can be reused as they are.
+
+A document's Markdown body appears only on its own page (and, for personas and
+touchpoints, in ``catalogue.json``); every other page shows its front matter.
+So jobs read either a whole document (``journey:x``) or only its front matter
+(``journey:x#data``), and editing prose rebuilds one page.
 """
 
 from __future__ import annotations
@@ -57,8 +62,8 @@ def plan(site: Site) -> Plan:
     reads: dict[Job, frozenset[str]] = {}
     journey_docs = {slug: _journey_reads(site, slug) for slug in site.journeys}
     for slug in site.journeys:
-        related = {doc_key("journey", other) for other in site.related.get(slug, ())}
-        reads[("journey", slug)] = journey_docs[slug] | related
+        related = {data_key("journey", other) for other in site.related.get(slug, ())}
+        reads[("journey", slug)] = journey_docs[slug] | related | {doc_key("journey", slug)}
     for slug in site.personas:
         docs = {doc_key("persona", slug)}
         for journey in site.persona_journeys.get(slug, ()):
@@ -67,16 +72,16 @@ def plan(site: Site) -> Plan:
     for slug in site.touchpoints:
         docs = {doc_key("touchpoint", slug)}
         for use in site.touchpoint_uses.get(slug, ()):
-            docs.add(doc_key("journey", use.journey))
+            docs.add(data_key("journey", use.journey))
             if use.persona:
-                docs.add(doc_key("persona", use.persona))
+                docs.add(data_key("persona", use.persona))
         reads[("touchpoint", slug)] = frozenset(docs)
-    everything = frozenset(
-        [doc_key("journey", s) for s in site.journeys]
-        + [doc_key("persona", s) for s in site.personas]
-        + [doc_key("touchpoint", s) for s in site.touchpoints]
+    personas = frozenset(data_key("persona", slug) for slug in site.personas)  # the index's persona filter
+    everything = (
+        frozenset(data_key("journey", s) for s in site.journeys)
+        | personas
+        | frozenset(data_key("touchpoint", s) for s in site.touchpoints)
     )
-    personas = frozenset(doc_key("persona", slug) for slug in site.personas)  # the index's persona filter
 
     def shown(chunk: Iterable[str]) -> frozenset[str]:
         return frozenset().union(*(journey_docs[slug] for slug in chunk))
@@ -94,24 +99,37 @@ def plan(site: Site) -> Plan:
         for number, chunk in enumerate(pages, start=1):
             reads[("stage", stage.id, str(number))] = shown(chunk)
             shape[("stage", stage.id, str(number))] = f"{len(pages)}\0{','.join(chunk)}"
-    for job in (("personas",), ("touchpoints",), ("stages",), ("insights",), ("feeds",)):
+    for job in (("personas",), ("touchpoints",), ("stages",), ("insights",)):
         reads[job] = everything
+    reads[("feeds",)] = everything | frozenset(  # catalogue.json carries persona and touchpoint bodies
+        [doc_key("persona", s) for s in site.personas] + [doc_key("touchpoint", s) for s in site.touchpoints]
+    )
     for job in (("not-found",), ("static",)):
         reads[job] = frozenset()
     return Plan(reads, shape)
 
 
+def data_key(kind: str, slug: str) -> str:
+    """The key of a document's front matter alone: ``journey:new-laptop#data``."""
+    return doc_key(kind, slug) + "#data"
+
+
 def _journey_reads(site: Site, slug: str) -> frozenset[str]:
+    """What a page that shows a journey's front matter reads: it, and its personas' and touchpoints'."""
     journey = site.journeys[slug]
-    docs = {doc_key("journey", slug)}
-    docs.update(doc_key("persona", p) for p in journey.personas)
-    docs.update(doc_key("touchpoint", i.touchpoint) for i in journey.interactions)
+    docs = {data_key("journey", slug)}
+    docs.update(data_key("persona", p) for p in journey.personas)
+    docs.update(data_key("touchpoint", i.touchpoint) for i in journey.interactions)
     return frozenset(docs)
 
 
 def digests(documents: Iterable[Document]) -> dict[str, str]:
-    """Content hash of every document, by key: what fingerprints are made of."""
-    return {d.key: d.digest for d in documents}
+    """Content hashes by key, of whole documents and of their front matter: what fingerprints are made of."""
+    result = {}
+    for d in documents:
+        result[d.key] = d.digest
+        result[d.key + "#data"] = hashlib.blake2b(d.source.encode(), digest_size=16).hexdigest()
+    return result
 
 
 def fingerprints(plan: Plan, digests: Mapping[str, str], global_digest: str) -> dict[Job, str]:

@@ -140,14 +140,13 @@ class Journey:
     body: str
     rel: str
     digest: str
+    interactions: tuple[Interaction, ...] = field(init=False, repr=False, compare=False)
+    stage_ids: tuple[str, ...] = field(init=False, repr=False, compare=False)
 
-    @property
-    def interactions(self) -> tuple[Interaction, ...]:
-        return tuple(i for s in self.stages for i in s.interactions)
-
-    @property
-    def stage_ids(self) -> tuple[str, ...]:
-        return tuple(s.stage for s in self.stages)
+    def __post_init__(self) -> None:
+        # Derived once: pages, the build plan and checks ask for them tens of thousands of times.
+        object.__setattr__(self, "interactions", tuple(i for s in self.stages for i in s.interactions))
+        object.__setattr__(self, "stage_ids", tuple(s.stage for s in self.stages))
 
 
 @dataclass(frozen=True, slots=True)

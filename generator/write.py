@@ -88,6 +88,7 @@ class Output:
         target.parent.mkdir(parents=True, exist_ok=True)
         self.staging = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX + target.name + "-", dir=target.parent))
         self.written: set[str] = set()
+        self._folders: set[Path] = {self.staging}  # made already: a warm build links thousands of files
 
     def claim(self, rel: str) -> None:
         """Record that *rel* was written (by this process or a worker); once only."""
@@ -95,18 +96,33 @@ class Output:
             raise OutputError(f"internal error: two outputs claim {rel}")
         self.written.add(rel)
 
-    def reuse(self, rel: str) -> bool:
-        """Take *rel* unchanged from the current output (a hard link, else a copy)."""
-        source = self.target / rel
-        if not source.is_file():
-            return False
-        self.claim(rel)
-        destination = self.staging / rel
-        destination.parent.mkdir(parents=True, exist_ok=True)
+    def reuse(self, files: dict[str, int]) -> bool:
+        """Take a job's files unchanged from the current output, if all are there at their recorded sizes.
+
+        Each is hard-linked (the old output is never modified in place, only
+        replaced), else copied.  Nothing is claimed unless every file matched.
+        """
+        linked: list[Path] = []
         try:
-            os.link(source, destination)  # the old output is never modified in place, only replaced
+            for rel, size in files.items():
+                source = _inside_output(self.target, rel)
+                destination = self.staging / rel
+                if destination.parent not in self._folders:
+                    destination.parent.mkdir(parents=True, exist_ok=True)
+                    self._folders.add(destination.parent)
+                try:
+                    os.link(source, destination)
+                except OSError:
+                    shutil.copy2(source, destination)  # no hard links here; a missing file fails here too
+                linked.append(destination)
+                if destination.stat().st_size != size:
+                    raise FileNotFoundError(rel)  # changed behind the build's back: render it again
         except OSError:
-            shutil.copy2(source, destination)
+            for path in linked:
+                path.unlink(missing_ok=True)
+            return False
+        for rel in files:
+            self.claim(rel)
         return True
 
     def commit(self) -> None:

@@ -116,3 +116,14 @@ def test_output_is_identical_whatever_the_worker_count(tmp_path: Path) -> None:
     one = build(Options(root=ROOT, output=tmp_path / "one", search=False, workers=1, use_cache=False)).output
     two = build(Options(root=ROOT, output=tmp_path / "two", search=False, workers=2, use_cache=False)).output
     assert _files(one) == _files(two)
+
+
+def test_editing_prose_rebuilds_only_the_page_that_shows_it(site: Path) -> None:
+    _build(site)
+    journey = site / "content/journeys/order-service.md"
+    journey.write_text(journey.read_text(encoding="utf-8") + "\nOne more paragraph.\n", encoding="utf-8")
+    assert set(_build(site).rendered_jobs) == {("journey", "order-service")}
+    persona = site / "content/personas/priya-provider.md"
+    persona.write_text(persona.read_text(encoding="utf-8") + "\nOne more paragraph.\n", encoding="utf-8")
+    # a persona's body is on its page and in catalogue.json, nowhere else
+    assert set(_build(site).rendered_jobs) == {("persona", "priya-provider"), ("feeds",)}

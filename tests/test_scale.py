@@ -63,19 +63,28 @@ def test_insights_and_catalogue_stay_lean(big: Path) -> None:
     assert full["slug"] == data["journeys"][0]["slug"] and full["body"]
 
 
-@pytest.mark.slow
-def test_an_edit_rebuilds_only_the_pages_that_show_the_journey(big: Path) -> None:
+def _rebuild_after(big: Path, edit) -> set[tuple[str, ...]]:  # type: ignore[no-untyped-def]
     journey = big / "content/journeys/journey-7.md"
     original = journey.read_text("utf-8")
-    journey.write_text(original + "\nOne more sentence.\n", encoding="utf-8")
+    journey.write_text(edit(original), encoding="utf-8")
     try:
-        result = build(Options(root=big, search=False, workers=2))
+        return set(build(Options(root=big, search=False, workers=2)).rendered_jobs)
     finally:
         journey.write_text(original, encoding="utf-8")
-    rendered = set(result.rendered_jobs)
+
+
+@pytest.mark.slow
+def test_editing_prose_rebuilds_only_the_journey_page(big: Path) -> None:
+    # the Markdown body appears on the journey's own page only
+    assert _rebuild_after(big, lambda text: text + "\nOne more sentence.\n") == {("journey", "journey-7")}
+
+
+@pytest.mark.slow
+def test_editing_front_matter_rebuilds_only_the_pages_that_show_the_journey(big: Path) -> None:
+    rendered = _rebuild_after(big, lambda text: text.replace("summary: ", "summary: Revised. ", 1))
     index_pages = {job for job in rendered if job[0] == "index"}
     stage_pages = {job for job in rendered if job[0] == "stage"}
     assert len(index_pages) == 1  # the one catalogue page that holds journey-7
     assert len(stage_pages) == 7 and len({job[2] for job in stage_pages}) == 1  # one page of each stage
-    assert ("journey", "journey-7") in rendered
+    assert ("journey", "journey-7") in rendered and ("feeds",) in rendered and ("insights",) in rendered
     assert len([job for job in rendered if job[0] == "journey"]) < 10  # itself and journeys related to it
