@@ -32,7 +32,7 @@ from .render.pages import template_dirs
 from .render.site import Renderer, run_jobs
 from .search import FOLDER, index_site
 from .validate import validate
-from .write import Output, check_output_dir, clean_leftovers
+from .write import Output, check_output_dir, clean_leftovers, empty_trash
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,6 +238,9 @@ def build(
     clean_leftovers(target)
     built = source_date()
     cache = BuildCache(cache_folder(config, options))
+    trash = cache.folder / "trash" if cache.folder else None
+    if trash:
+        empty_trash(trash)  # outputs replaced by earlier builds, deleted while this one works
 
     with timings.phase("plan"), paused_gc():
         the_plan = plan(site)
@@ -286,7 +289,7 @@ def build(
                         out.claim(rel)
                     manifest[SEARCH_JOB] = ("", files)
         with timings.phase("write"):
-            out.commit()
+            out.commit(trash)
     cache.save_manifest(target, manifest)
     pages = sum(1 for rel in out.written if rel.endswith(".html"))
     return Result(

@@ -129,6 +129,8 @@ class Preview:
 
             primary: list[Job] = []
             for key in sorted(changed):
+                if "#" in key:  # a part of a document (its front matter): the document itself is listed too
+                    continue
                 kind, slug = key.split(":", 1)
                 if _exists(site, (kind, slug)):
                     primary.append((kind, slug))

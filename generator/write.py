@@ -11,6 +11,7 @@ import contextlib
 import os
 import shutil
 import tempfile
+import threading
 from pathlib import Path, PurePosixPath
 
 from .diagnostics import OutputError
@@ -125,14 +126,18 @@ class Output:
             self.claim(rel)
         return True
 
-    def commit(self) -> None:
-        """Swap the staging directory in place of the target; the old output is removed."""
+    def commit(self, trash: Path | None = None) -> None:
+        """Swap the staging directory in place of the target; the old output is removed.
+
+        With a *trash* folder (in the build cache, on the same file system) the
+        old output is moved there and deleted in the background: deleting
+        thousands of files takes as long as linking them, and nobody waits for
+        it.  Whatever is left when the process ends, the next build deletes.
+        """
         os.chmod(self.staging, 0o755)  # mkdtemp creates it private; published sites are world-readable
         old: Path | None = None
         if self.target.exists():
-            old = Path(tempfile.mkdtemp(prefix=OLD_PREFIX + self.target.name + "-", dir=self.target.parent))
-            os.rmdir(old)
-            os.rename(self.target, old)
+            old = _move_aside(self.target, trash)
         try:
             os.rename(self.staging, self.target)
         except OSError:
@@ -140,7 +145,10 @@ class Output:
                 os.rename(old, self.target)
             raise
         if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+            if trash is not None and old.parent == trash:
+                empty_trash(trash)
+            else:
+                shutil.rmtree(old, ignore_errors=True)
 
     def discard(self) -> None:
         shutil.rmtree(self.staging, ignore_errors=True)
@@ -151,6 +159,39 @@ class Output:
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
         if exc_type is not None or self.staging.exists():
             self.discard()
+
+
+def _move_aside(target: Path, trash: Path | None) -> Path:
+    """Rename the current output out of the way: into *trash* if it can go there, else beside it."""
+    if trash is not None:
+        try:
+            trash.mkdir(parents=True, exist_ok=True)
+            old = Path(tempfile.mkdtemp(prefix=target.name + "-", dir=trash))
+            os.rmdir(old)
+            os.rename(target, old)  # fails across file systems: then it stays beside the target
+            return old
+        except OSError:
+            pass
+    old = Path(tempfile.mkdtemp(prefix=OLD_PREFIX + target.name + "-", dir=target.parent))
+    os.rmdir(old)
+    os.rename(target, old)
+    return old
+
+
+def empty_trash(trash: Path) -> None:
+    """Delete replaced outputs in *trash* on a background thread (one at a time per process)."""
+    if not trash.is_dir():
+        return
+
+    def work() -> None:
+        with _TRASH_LOCK:
+            for path in sorted(trash.iterdir()):
+                shutil.rmtree(path, ignore_errors=True)
+
+    threading.Thread(target=work, name="journeydocs-trash", daemon=True).start()
+
+
+_TRASH_LOCK = threading.Lock()
 
 
 def clean_leftovers(target: Path) -> None:
