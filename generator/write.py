@@ -89,7 +89,8 @@ class Output:
         target.parent.mkdir(parents=True, exist_ok=True)
         self.staging = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX + target.name + "-", dir=target.parent))
         self.written: set[str] = set()
-        self._folders: set[Path] = {self.staging}  # made already: a warm build links thousands of files
+        self._target, self._staging = str(target), str(self.staging)
+        self._folders: set[str] = {self._staging}  # made already: a warm build links thousands of files
 
     def claim(self, rel: str) -> None:
         """Record that *rel* was written (by this process or a worker); once only."""
@@ -102,25 +103,29 @@ class Output:
 
         Each is hard-linked (the old output is never modified in place, only
         replaced), else copied.  Nothing is claimed unless every file matched.
+        Plain strings, not Paths: a warm build links thousands of files.
         """
-        linked: list[Path] = []
+        linked: list[str] = []
         try:
-            for rel, size in files.items():
-                source = _inside_output(self.target, rel)
-                destination = self.staging / rel
-                if destination.parent not in self._folders:
-                    destination.parent.mkdir(parents=True, exist_ok=True)
-                    self._folders.add(destination.parent)
+            for rel in files:
+                if rel.startswith("/") or "\\" in rel or ".." in rel.split("/"):
+                    raise OutputError(f"internal error: output path {rel!r} escapes the output folder")
+                source, destination = os.path.join(self._target, rel), os.path.join(self._staging, rel)
+                folder = os.path.dirname(destination)
+                if folder not in self._folders:
+                    os.makedirs(folder, exist_ok=True)
+                    self._folders.add(folder)
                 try:
                     os.link(source, destination)
                 except OSError:
                     shutil.copy2(source, destination)  # no hard links here; a missing file fails here too
                 linked.append(destination)
-                if destination.stat().st_size != size:
+                if os.stat(destination).st_size != files[rel]:
                     raise FileNotFoundError(rel)  # changed behind the build's back: render it again
         except OSError:
             for path in linked:
-                path.unlink(missing_ok=True)
+                with contextlib.suppress(OSError):
+                    os.unlink(path)
             return False
         for rel in files:
             self.claim(rel)

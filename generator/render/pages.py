@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
+from jinja2 import ChoiceLoader, Environment, FileSystemBytecodeCache, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from .. import __version__
@@ -57,11 +57,19 @@ def template_dirs(config: SiteConfig) -> list[Path]:
 class Pages:
     """Renders every page type of one site."""
 
-    def __init__(self, site: Site) -> None:
+    def __init__(self, site: Site, cache_dir: Path | None = None) -> None:
         self.site = site
         self.markdown = Markdown(site.stages)
+        bytecode = None
+        if cache_dir is not None:
+            # Compiling the templates costs more than rendering a journey page;
+            # Jinja keeps the compiled code, checked against each template's source.
+            folder = cache_dir / f"templates-{__version__}"  # compiled with this version's settings
+            folder.mkdir(parents=True, exist_ok=True)
+            bytecode = FileSystemBytecodeCache(str(folder))
         self.env = Environment(
             loader=ChoiceLoader([FileSystemLoader(str(d)) for d in template_dirs(site.config)]),
+            bytecode_cache=bytecode,
             autoescape=True,
             undefined=StrictUndefined,
             trim_blocks=True,
@@ -83,6 +91,11 @@ class Pages:
         )
         self.env.filters["markdown"] = lambda text: Markup(self.markdown.render(text or ""))
         self.env.filters["tojson_attr"] = lambda value: json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+    def preload(self) -> None:
+        """Load every template now: forked workers then share them instead of each compiling them."""
+        for name in self.env.list_templates(extensions=["html"]):
+            self.env.get_template(name)
 
     def rebind(self, site: Site) -> None:
         """Point this environment at a new model (the dev server keeps compiled templates)."""

@@ -34,7 +34,7 @@ class Renderer:
     def __init__(self, site: Site, built: str | None, cache_dir: Path | None) -> None:
         self.site = site
         self.built = built
-        self.pages = Pages(site)
+        self.pages = Pages(site, cache_dir)
         self.cache = diagram.DiagramCache(cache_dir / "diagrams") if cache_dir else None
         self.diagram_seconds = 0.0
         self.page_seconds = 0.0
@@ -154,6 +154,8 @@ def run_jobs(
     """Run *jobs*, writing into *staging*; yield each job with the files it wrote."""
     global _WORKER
     _WORKER = renderer
+    if len(jobs) >= SMALL_BUILD and workers > 1:
+        renderer.pages.preload()  # before the fork, so workers share the compiled templates
     pool = forked_pool(workers) if len(jobs) >= SMALL_BUILD else None
     if pool is None:
         for job in jobs:
