@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import NamedTuple
 
 from .config import SiteConfig
 from .load import Document
@@ -60,8 +61,10 @@ class Touchpoint:
     rel: str
 
 
-@dataclass(frozen=True, slots=True)
-class Interaction:
+class Interaction(NamedTuple):
+    """One step at a touchpoint.  A named tuple, not a frozen dataclass: a
+    catalogue has tens of thousands and a tuple is built five times faster."""
+
     journey: str
     stage: str
     index: int
@@ -80,8 +83,7 @@ class Interaction:
         return f"i-{self.stage}-{self.index + 1}"
 
 
-@dataclass(frozen=True, slots=True)
-class JourneyStage:
+class JourneyStage(NamedTuple):
     stage: str
     goal: str
     narrative: str
