@@ -250,12 +250,19 @@ def build(
 
     renderer = Renderer(site, built, cache_folder(config, options))
     manifest: dict[Job, tuple[str, dict[str, int]]] = {}
-    with Output(target) as out:
+    spare = cache.spare(target) if target.is_dir() else None
+    cache.save_spare(target, None)  # from here on the spare is being changed
+    with timings.phase("reuse"):
+        out = Output(target, spare[0] if spare else None)  # recycling a spare lists its files
+    with out:
         with timings.phase("reuse"):
             todo: list[Job] = []
+            kept = spare[1] if spare and out.recycled else {}
             for job in the_plan.jobs:
-                old = previous.get(job)
-                if old and old[0] == prints[job] and out.reuse(old[1]):
+                old, mine = previous.get(job), kept.get(job)
+                if mine and mine[0] == prints[job] and out.keep(mine[1]):
+                    manifest[job] = mine
+                elif old and old[0] == prints[job] and out.reuse(old[1]):
                     manifest[job] = old
                 else:
                     todo.append(job)
@@ -276,9 +283,10 @@ def build(
         if config.search:
             with timings.phase("search"):
                 search = previous.get(SEARCH_JOB)
-                if not todo and search and out.reuse(search[1]):  # same pages, same index
+                if not todo and search and out.reuse(search[1]):  # same pages as the live output, same index
                     manifest[SEARCH_JOB] = search
                 else:
+                    out.clear(FOLDER)
                     folder = cache_folder(config, options)
                     index_site(out.staging, config.language, folder / "search" if folder else None)
                     files = {
@@ -289,7 +297,9 @@ def build(
                         out.claim(rel)
                     manifest[SEARCH_JOB] = ("", files)
         with timings.phase("write"):
-            out.commit(trash)
+            became_spare = out.commit(cache.spare_dir(target), trash)
+    if became_spare:
+        cache.save_spare(target, previous)  # the replaced output is what the previous manifest describes
     cache.save_manifest(target, manifest)
     pages = sum(1 for rel in out.written if rel.endswith(".html"))
     return Result(

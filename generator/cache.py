@@ -3,7 +3,9 @@
 - parsed documents with their per-file problems, keyed by path and content hash,
   so unchanged files are neither parsed nor schema-checked again;
 - the manifest of the last build of each output folder: every job's
-  fingerprint and the files it wrote, so unchanged outputs are reused.
+  fingerprint and the files it wrote, so unchanged outputs are reused;
+- the output before that (the *spare*) with its own manifest, which the next
+  build updates instead of starting an output folder from nothing.
 
 Entries are stored with :mod:`marshal` (plain data only, nothing executable) and
 a format version; anything unreadable is treated as a cache miss.
@@ -50,6 +52,26 @@ class BuildCache:
 
     def save_manifest(self, target: Path, entries: dict[tuple[str, ...], tuple[str, dict[str, int]]]) -> None:
         self._write(_manifest_name(target), entries)
+
+    # -- the spare output ----------------------------------------------------------
+    def spare_dir(self, target: Path) -> Path | None:
+        return self.folder / "spare" / _manifest_name(target) if self.folder else None
+
+    def spare(self, target: Path) -> tuple[Path, dict[tuple[str, ...], tuple[str, dict[str, int]]]] | None:
+        """The spare output of *target* and what each of its jobs wrote, if both are there."""
+        folder = self.spare_dir(target)
+        raw = self._read("spare-" + _manifest_name(target))
+        if folder is None or raw is None or not folder.is_dir():
+            return None
+        return folder, {tuple(job): (fp, dict(files)) for job, (fp, files) in raw.items()}
+
+    def save_spare(self, target: Path, entries: dict[tuple[str, ...], tuple[str, dict[str, int]]] | None) -> None:
+        """Record the manifest of the spare output; None forgets it before the spare changes."""
+        if entries is None:
+            if self.folder is not None:
+                (self.folder / f"spare-{_manifest_name(target)}.marshal").unlink(missing_ok=True)
+            return
+        self._write("spare-" + _manifest_name(target), entries)
 
     # -- storage -------------------------------------------------------------------
     def _read(self, name: str) -> dict | None:

@@ -1,8 +1,15 @@
 """The only module that writes the published output.
 
-A build renders into a fresh directory beside the target and swaps it in only
-when everything succeeded, so a failed or interrupted build leaves the previous
-site exactly as it was and readers never see half a catalogue.
+A build renders into a staging directory beside the target and swaps it in
+only when everything succeeded, so a failed or interrupted build leaves the
+previous site exactly as it was and readers never see half a catalogue.
+
+The staging directory is either fresh (unchanged files hard-linked from the
+current output) or *recycled*: the output of the build before last, kept as a
+spare in the build cache, updated file by file.  Recycling touches only what
+changed since then, instead of linking and later deleting every file.  Files
+are never rewritten in place (a spare's files share inodes with the live
+site): a file is replaced by removing it and writing a new one.
 """
 
 from __future__ import annotations
@@ -69,10 +76,16 @@ def atomic_write(path: Path, data: bytes | str) -> None:
 
 
 def write_file(staging: Path, rel: str, data: bytes | str) -> int:
-    """Write one output file under *staging* (main process and render workers alike); return its size."""
+    """Write one output file under *staging* (main process and render workers alike); return its size.
+
+    An existing file is removed first, never truncated: in a recycled staging
+    directory it may be a hard link to a file of the live site.
+    """
     full = _inside_output(staging, rel)
     full.parent.mkdir(parents=True, exist_ok=True)
     payload = data.encode("utf-8") if isinstance(data, str) else data
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(full)
     full.write_bytes(payload)
     return len(payload)
 
@@ -84,13 +97,37 @@ class Output:
     bug worth failing on) and any path that would escape the directory.
     """
 
-    def __init__(self, target: Path) -> None:
+    def __init__(self, target: Path, spare: Path | None = None) -> None:
         self.target = target
         target.parent.mkdir(parents=True, exist_ok=True)
         self.staging = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX + target.name + "-", dir=target.parent))
+        self.present: dict[str, int] = {}  # files of a recycled spare, with their sizes
+        self.recycled = False
+        if spare is not None and spare.is_dir():
+            try:
+                os.rmdir(self.staging)
+                os.rename(spare, self.staging)  # fails across file systems: then start fresh
+                self.recycled = True
+                self.present = _files(str(self.staging))
+            except OSError:
+                self.staging.mkdir(exist_ok=True)
         self.written: set[str] = set()
         self._target, self._staging = str(target), str(self.staging)
         self._folders: set[str] = {self._staging}  # made already: a warm build links thousands of files
+
+    def keep(self, files: dict[str, int]) -> bool:
+        """Keep a job's files as the recycled spare has them, if all are there at their recorded sizes."""
+        if not self.recycled or any(self.present.get(rel) != size for rel, size in files.items()):
+            return False
+        for rel in files:
+            self.claim(rel)
+        return True
+
+    def clear(self, folder: str) -> None:
+        """Remove a folder a tool is about to fill again (the search index) from a recycled spare."""
+        if self.recycled:
+            shutil.rmtree(_inside_output(self.staging, folder), ignore_errors=True)
+            self.present = {rel: size for rel, size in self.present.items() if not rel.startswith(folder + "/")}
 
     def claim(self, rel: str) -> None:
         """Record that *rel* was written (by this process or a worker); once only."""
@@ -115,6 +152,9 @@ class Output:
                 if folder not in self._folders:
                     os.makedirs(folder, exist_ok=True)
                     self._folders.add(folder)
+                if rel in self.present:  # the spare's older copy
+                    os.unlink(destination)
+                    del self.present[rel]
                 try:
                     os.link(source, destination)
                 except OSError:
@@ -131,29 +171,49 @@ class Output:
             self.claim(rel)
         return True
 
-    def commit(self, trash: Path | None = None) -> None:
-        """Swap the staging directory in place of the target; the old output is removed.
+    def commit(self, spare: Path | None = None, trash: Path | None = None) -> bool:
+        """Swap the staging directory in place of the target; return True if the old output became *spare*.
 
-        With a *trash* folder (in the build cache, on the same file system) the
-        old output is moved there and deleted in the background: deleting
-        thousands of files takes as long as linking them, and nobody waits for
-        it.  Whatever is left when the process ends, the next build deletes.
+        Files a recycled spare had and this build did not claim are removed
+        first.  The replaced output is kept as the next build's *spare* when
+        one is given, else moved to *trash* (deleted in the background), else
+        deleted here.
         """
+        if self.recycled:
+            self._remove_unclaimed()
         os.chmod(self.staging, 0o755)  # mkdtemp creates it private; published sites are world-readable
         old: Path | None = None
+        kept = False
         if self.target.exists():
-            old = _move_aside(self.target, trash)
+            if spare is not None and spare.exists() and trash is not None:
+                _move_aside(spare, trash)  # an unused spare (a --no-cache build came between)
+            old, kept = _move_aside(self.target, trash, spare)
         try:
             os.rename(self.staging, self.target)
         except OSError:
             if old is not None:
                 os.rename(old, self.target)
             raise
-        if old is not None:
+        if old is not None and not kept:
             if trash is not None and old.parent == trash:
                 empty_trash(trash)
             else:
                 shutil.rmtree(old, ignore_errors=True)
+        return kept
+
+    def _remove_unclaimed(self) -> None:
+        emptied: set[str] = set()
+        for rel in self.present.keys() - self.written:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(os.path.join(self._staging, rel))
+            emptied.add(os.path.dirname(rel))
+        for folder in sorted(emptied, key=lambda f: f.count("/"), reverse=True):
+            while folder:  # a deleted journey leaves no empty folder behind
+                try:
+                    os.rmdir(os.path.join(self._staging, folder))
+                except OSError:
+                    break
+                folder = os.path.dirname(folder)
 
     def discard(self) -> None:
         shutil.rmtree(self.staging, ignore_errors=True)
@@ -166,21 +226,48 @@ class Output:
             self.discard()
 
 
-def _move_aside(target: Path, trash: Path | None) -> Path:
-    """Rename the current output out of the way: into *trash* if it can go there, else beside it."""
+def _move_aside(target: Path, trash: Path | None, spare: Path | None = None) -> tuple[Path, bool]:
+    """Rename the current output out of the way: to *spare*, into *trash*, or else beside it.
+
+    Returns where it went and whether that is *spare*.  Renames fail across
+    file systems; then the next choice is tried.
+    """
+    if spare is not None:
+        try:
+            spare.parent.mkdir(parents=True, exist_ok=True)
+            os.rename(target, spare)
+            return spare, True
+        except OSError:
+            pass
     if trash is not None:
         try:
             trash.mkdir(parents=True, exist_ok=True)
             old = Path(tempfile.mkdtemp(prefix=target.name + "-", dir=trash))
             os.rmdir(old)
-            os.rename(target, old)  # fails across file systems: then it stays beside the target
-            return old
+            os.rename(target, old)
+            return old, False
         except OSError:
             pass
     old = Path(tempfile.mkdtemp(prefix=OLD_PREFIX + target.name + "-", dir=target.parent))
     os.rmdir(old)
     os.rename(target, old)
-    return old
+    return old, False
+
+
+def _files(root: str) -> dict[str, int]:
+    """Every file under *root* by relative POSIX path, with its size."""
+    found: dict[str, int] = {}
+    stack = [""]
+    while stack:
+        rel = stack.pop()
+        with os.scandir(os.path.join(root, rel)) as entries:
+            for entry in entries:
+                path = f"{rel}/{entry.name}" if rel else entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append(path)
+                elif entry.is_file(follow_symlinks=False):
+                    found[path] = entry.stat(follow_symlinks=False).st_size
+    return found
 
 
 def empty_trash(trash: Path) -> None:

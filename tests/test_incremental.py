@@ -127,3 +127,48 @@ def test_editing_prose_rebuilds_only_the_page_that_shows_it(site: Path) -> None:
     persona.write_text(persona.read_text(encoding="utf-8") + "\nOne more paragraph.\n", encoding="utf-8")
     # a persona's body is on its page and in catalogue.json, nowhere else
     assert set(_build(site).rendered_jobs) == {("persona", "priya-provider"), ("feeds",)}
+
+
+def _tree(folder: Path) -> tuple[dict[str, bytes], set[str]]:
+    files = _files(folder)
+    folders = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_dir()}
+    return files, folders
+
+
+def test_a_series_of_edits_equals_clean_builds(site: Path, tmp_path: Path) -> None:
+    """From the third build on the output before last is recycled: it must end up exact."""
+    journeys = site / "content/journeys"
+    steps = [
+        lambda: _edit(journeys / "order-service.md", "title: Order a service", "title: Order a new service"),
+        lambda: _edit(journeys / "get-support.yaml", "title: Get support", "title: Get help"),
+        lambda: (journeys / "lost-card.md").write_text(
+            "---\ntitle: Report a lost card\npersonas: [uma-user]\nstages:\n  engage:\n    interactions:\n"
+            "      - {touchpoint: help-desk, action: Calls the desk}\n---\nShort.\n", encoding="utf-8"),
+        lambda: _edit(journeys / "order-service.md", "title: Order a new service", "title: Order a service"),
+        lambda: (journeys / "lost-card.md").unlink(),  # a journey goes: its folder must go too
+        lambda: _edit(journeys / "get-support.yaml", "title: Get help", "title: Get support"),
+    ]
+    _build(site)
+    for number, step in enumerate(steps):
+        step()
+        incremental = _build(site).output
+        clean = build(Options(root=site, output=tmp_path / f"clean-{number}", search=False, use_cache=False)).output
+        assert _tree(incremental) == _tree(clean), f"after step {number + 1}"
+    assert (site / ".journeydocs-cache" / "spare").is_dir()
+
+
+def test_recycling_never_writes_into_the_live_site(site: Path) -> None:
+    """The spare shares unchanged files (hard links) with the live output; rewriting one in place would leak."""
+    journeys = site / "content/journeys"
+    _build(site)  # tree 1
+    persona = site / "content/personas/priya-provider.md"
+    persona.write_text(persona.read_text(encoding="utf-8") + "\nMore prose.\n", encoding="utf-8")
+    assert set(_build(site).rendered_jobs) == {("persona", "priya-provider"), ("feeds",)}
+    # tree 2: get-support's page is tree 1's file, linked
+    live = (site / "public/journeys/get-support/index.html").read_bytes()
+    _edit(journeys / "get-support.yaml", "title: Get support", "title: Get help")
+    _build(site)  # tree 3 recycles tree 1, where get-support's page is the same file as tree 2's
+    spares = list((site / ".journeydocs-cache" / "spare").iterdir())
+    assert len(spares) == 1  # tree 2, replaced by tree 3
+    assert (spares[0] / "journeys/get-support/index.html").read_bytes() == live
+    assert b"Get help" in (site / "public/journeys/get-support/index.html").read_bytes()
