@@ -107,10 +107,15 @@ class Output:
             try:
                 os.rmdir(self.staging)
                 os.rename(spare, self.staging)  # fails across file systems: then start fresh
-                self.recycled = True
-                self.present = _files(str(self.staging))
             except OSError:
                 self.staging.mkdir(exist_ok=True)
+            else:
+                try:
+                    self.present = _files(str(self.staging))
+                    self.recycled = True
+                except OSError:  # an unreadable spare: start from an empty folder after all
+                    shutil.rmtree(self.staging, ignore_errors=True)
+                    self.staging.mkdir()
         self.written: set[str] = set()
         self._target, self._staging = str(target), str(self.staging)
         self._folders: set[str] = {self._staging}  # made already: a warm build links thousands of files

@@ -205,7 +205,7 @@ def _band_table(site: Site, groups: dict[str, list[Interaction]], height: int) -
         tooltip = _esc_attr(f"{touchpoint.name}{feeling}: {actions}")
         rows.append(
             f'<TR><TD HEIGHT="{_box_height(touchpoint.name)}" BGCOLOR="{fill}" BORDER="1" COLOR="#666666" '
-            f'STYLE="rounded" CELLPADDING="4" HREF="../../touchpoints/{slug}/index.html" TARGET="_top" '
+            f'CELLPADDING="4" HREF="../../touchpoints/{slug}/index.html" TARGET="_top" '
             f'TITLE="{tooltip}" ID="tp-{items[0].stage}-{slug}-{items[0].visibility}">'
             f"{_e(touchpoint.name)}{mark}{mot}</TD></TR>"
         )
