@@ -75,11 +75,10 @@ def plan(site: Site) -> Plan:
         docs.update(_shows(journey) for journey in site.persona_journeys.get(slug, ()))
         reads[("persona", slug)] = frozenset(docs)
     for slug in site.touchpoints:
+        uses = site.touchpoint_uses.get(slug, ())
         docs = {doc_key("touchpoint", slug)}
-        for use in site.touchpoint_uses.get(slug, ()):
-            docs.add(data_key("journey", use.journey))
-            if use.persona:
-                docs.add(data_key("persona", use.persona))
+        docs.update(data_key("journey", journey) for journey in {use.journey for use in uses})
+        docs.update(data_key("persona", persona) for persona in {use.persona for use in uses} if persona)
         reads[("touchpoint", slug)] = frozenset(docs)
     groups["personas"] = frozenset(data_key("persona", slug) for slug in site.personas)  # the index's filter
     groups["everything"] = (
@@ -145,19 +144,15 @@ def digests(documents: Iterable[Document]) -> dict[str, str]:
 
 def fingerprints(plan: Plan, digests: Mapping[str, str], global_digest: str) -> dict[Job, str]:
     """A hash per job of everything it reads; equal fingerprints mean equal outputs."""
-    digests = dict(digests)
+    entry = {key: f"\x01{key}={value}".encode() for key, value in digests.items()}  # encoded once
     for name, members in plan.groups.items():
-        h = hashlib.blake2b(digest_size=16)
-        for key in sorted(members):
-            h.update(b"\x01" + key.encode() + b"=" + digests[key].encode())
-        digests[name] = h.hexdigest()
+        group = hashlib.blake2b(b"".join([entry[key] for key in sorted(members)]), digest_size=16).hexdigest()
+        entry[name] = f"\x01{name}={group}".encode()
+    prefix = global_digest.encode()
     result: dict[Job, str] = {}
     for job in plan.jobs:
-        h = hashlib.blake2b(digest_size=16)
-        h.update(global_digest.encode())
-        h.update("\x00".join(job).encode())
-        h.update(b"\x02" + plan.shape.get(job, "").encode())
-        for key in sorted(plan.reads[job]):
-            h.update(b"\x01" + key.encode() + b"=" + digests[key].encode())
+        h = hashlib.blake2b(prefix, digest_size=16)
+        h.update(("\x00".join(job) + "\x02" + plan.shape.get(job, "")).encode())
+        h.update(b"".join([entry[key] for key in sorted(plan.reads[job])]))
         result[job] = h.hexdigest()
     return result
