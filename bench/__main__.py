@@ -1,8 +1,9 @@
 """``make bench``: build synthetic catalogues and report where the time goes.
 
 For each size it measures, each in a fresh process: a cold build (no cache, no
-output), a warm rebuild (nothing changed), a rebuild after one journey changed,
-and ``journeys check`` alone.  It prints a table and writes JSON to
+output), a warm rebuild (nothing changed), a rebuild after one journey's prose
+changed ("one changed"), one after its summary changed ("one's fields", which
+other pages show), and ``journeys check`` alone.  It prints a table and writes JSON to
 ``bench/results/``.  Peak RSS is the largest of the build process and its
 render workers.
 """
