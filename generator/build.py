@@ -244,6 +244,8 @@ def build(
     clean_leftovers(target)
     built = source_date()
     cache = BuildCache(cache_folder(config, options))
+    if cache.folder is None:  # the manifests would describe files this build replaces
+        BuildCache((config.root / config.cache_dir).resolve()).forget(target)
     trash = cache.folder / "trash" if cache.folder else None
     if trash:
         empty_trash(trash)  # outputs replaced by earlier builds, deleted while this one works

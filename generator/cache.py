@@ -53,6 +53,12 @@ class BuildCache:
     def save_manifest(self, target: Path, entries: dict[tuple[str, ...], tuple[str, dict[str, int]]]) -> None:
         self._write(_manifest_name(target), entries)
 
+    def forget(self, target: Path) -> None:
+        """Drop what is recorded about *target*'s files: a build without the cache replaces them."""
+        if self.folder is not None:
+            for name in (_manifest_name(target), "spare-" + _manifest_name(target)):
+                (self.folder / f"{name}.marshal").unlink(missing_ok=True)
+
     # -- the spare output ----------------------------------------------------------
     def spare_dir(self, target: Path) -> Path | None:
         return self.folder / "spare" / _manifest_name(target) if self.folder else None

@@ -172,3 +172,14 @@ def test_recycling_never_writes_into_the_live_site(site: Path) -> None:
     assert len(spares) == 1  # tree 2, replaced by tree 3
     assert (spares[0] / "journeys/get-support/index.html").read_bytes() == live
     assert b"Get help" in (site / "public/journeys/get-support/index.html").read_bytes()
+
+
+def test_a_build_without_the_cache_is_not_mistaken_for_the_last_cached_one(site: Path, tmp_path: Path) -> None:
+    journey = site / "content/journeys/order-service.md"
+    _build(site)  # the cache records this output
+    _edit(journey, "title: Order a service", "title: Order b service")  # same sizes: only content tells
+    build(Options(root=site, search=False, use_cache=False))  # replaces it, unrecorded
+    _edit(journey, "title: Order b service", "title: Order a service")  # as recorded again
+    incremental = _build(site).output
+    clean = build(Options(root=site, output=tmp_path / "clean", search=False, use_cache=False)).output
+    assert _tree(incremental) == _tree(clean)
