@@ -32,7 +32,7 @@ from .render.pages import template_dirs
 from .render.site import Renderer, run_jobs
 from .search import FOLDER, index_site
 from .validate import validate
-from .write import Output, check_output_dir, clean_leftovers, empty_trash
+from .write import Output, check_output_dir, clean_leftovers, empty_trash, move_to
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,8 +224,13 @@ def build(
     options: Options,
     progress: ProgressFactory | None = None,
     reader: Reader | None = None,
+    keep_spare: bool = True,
 ) -> Result:
-    """Build the site into its output directory, or raise without touching it."""
+    """Build the site into its output directory, or raise without touching it.
+
+    *keep_spare* False (the dev server's throw-away preview folder) deletes the
+    replaced output instead of keeping it in the cache for the next build.
+    """
     start = time.perf_counter()
     timings = Timings()
     loaded = load(options, timings, reader=reader)
@@ -248,6 +253,8 @@ def build(
         BuildCache((config.root / config.cache_dir).resolve()).forget(target)
     trash = cache.folder / "trash" if cache.folder else None
     if trash:
+        for stale in cache.stale_spares():
+            move_to(stale, trash)
         empty_trash(trash)  # outputs replaced by earlier builds, deleted while this one works
 
     with timings.phase("plan"), paused_gc():
@@ -258,7 +265,7 @@ def build(
 
     renderer = Renderer(site, built, cache_folder(config, options))
     manifest: dict[Job, tuple[str, dict[str, int]]] = {}
-    spare = cache.spare(target) if target.is_dir() else None
+    spare = cache.spare(target) if target.is_dir() and keep_spare else None
     cache.save_spare(target, None)  # from here on the spare is being changed
     with timings.phase("reuse"):
         out = Output(target, spare[0] if spare else None)  # recycling a spare lists its files
@@ -288,10 +295,16 @@ def build(
                 manifest[job] = (prints[job], dict(files))
         timings.phases["diagrams"] = renderer.diagram_seconds
         timings.phases["pages"] = renderer.page_seconds
+        out.prune()  # pages that are gone leave before the search index reads the folder
         if config.search:
             with timings.phase("search"):
                 search = previous.get(SEARCH_JOB)
-                if not todo and search and out.reuse(search[1]):  # same pages as the live output, same index
+                # The live index fits only if every page is the live output's: with a
+                # recycled spare, "nothing rendered" can also mean "as two builds ago".
+                same_pages = manifest.keys() == previous.keys() - {SEARCH_JOB} and all(
+                    previous[job] == entry for job, entry in manifest.items()
+                )
+                if same_pages and search and out.reuse(search[1]):
                     manifest[SEARCH_JOB] = search
                 else:
                     out.clear(FOLDER)
@@ -305,10 +318,13 @@ def build(
                         out.claim(rel)
                     manifest[SEARCH_JOB] = ("", files)
         with timings.phase("write"):
-            became_spare = out.commit(cache.spare_dir(target), trash)
+            # Until the new manifests are saved, none may describe the swapped folders:
+            # a build killed in between then simply renders everything again.
+            cache.forget(target)
+            became_spare = out.commit(cache.spare_dir(target) if keep_spare else None, trash)
+    cache.save_manifest(target, manifest)
     if became_spare:
         cache.save_spare(target, previous)  # the replaced output is what the previous manifest describes
-    cache.save_manifest(target, manifest)
     pages = sum(1 for rel in out.written if rel.endswith(".html"))
     return Result(
         site=site,

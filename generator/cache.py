@@ -78,6 +78,29 @@ class BuildCache:
                 (self.folder / f"spare-{_manifest_name(target)}.marshal").unlink(missing_ok=True)
             return
         self._write("spare-" + _manifest_name(target), entries)
+        folder = self.spare_dir(target)
+        if folder is not None:
+            try:
+                atomic_write(folder.with_suffix(".target"), str(target))  # whose spare it is, for stale_spares()
+            except OSError:
+                pass
+
+    def stale_spares(self) -> list[Path]:
+        """Spares whose output folder is gone (a deleted preview or ``--output`` folder): only disk space now."""
+        if self.folder is None or not (self.folder / "spare").is_dir():
+            return []
+        stale = []
+        for folder in sorted((self.folder / "spare").iterdir()):
+            if not folder.is_dir():
+                continue
+            try:
+                target = Path(folder.with_suffix(".target").read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError):
+                target = None
+            if target is None or not target.is_dir():
+                folder.with_suffix(".target").unlink(missing_ok=True)
+                stale.append(folder)
+        return stale
 
     # -- storage -------------------------------------------------------------------
     def _read(self, name: str) -> dict | None:

@@ -96,14 +96,17 @@ def plan(site: Site) -> Plan:
     tags = ",".join(sorted({t for j in site.journeys.values() for t in j.tags}))  # the tag filter
     for number, chunk in enumerate(catalogue, start=1):
         reads[("index", str(number))] = shown(chunk) | personas
-        shape[("index", str(number))] = f"{len(site.journeys)}\0{tags}\0{','.join(chunk)}"
+        shape[("index", str(number))] = (  # the page counts personas and touchpoints, and filters by tag
+            f"{len(site.journeys)}\0{len(site.personas)}\0{len(site.touchpoints)}\0{tags}\0{','.join(chunk)}"
+        )
     if len(catalogue) > 1:
         reads[("catalogue-index",)] = everything
     for stage in site.stages:
-        pages = paged(stage_journeys(site, stage.id))
+        through = stage_journeys(site, stage.id)
+        pages = paged(through)
         for number, chunk in enumerate(pages, start=1):
             reads[("stage", stage.id, str(number))] = shown(chunk)
-            shape[("stage", stage.id, str(number))] = f"{len(pages)}\0{','.join(chunk)}"
+            shape[("stage", stage.id, str(number))] = f"{len(through)}\0{len(pages)}\0{','.join(chunk)}"
     for job in (("personas",), ("touchpoints",), ("stages",), ("insights",)):
         reads[job] = everything
     reads[("feeds",)] = everything | frozenset(  # catalogue.json carries persona and touchpoint bodies
@@ -136,9 +139,9 @@ def _journey_reads(site: Site, slug: str) -> frozenset[str]:
 def digests(documents: Iterable[Document]) -> dict[str, str]:
     """Content hashes by key, of whole documents and of their front matter: what fingerprints are made of."""
     result = {}
-    for d in documents:
-        result[d.key] = d.digest
-        result[d.key + "#data"] = hashlib.blake2b(d.source.encode(), digest_size=16).hexdigest()
+    for d in documents:  # the path too: pages show where each document comes from
+        result[d.key] = f"{d.digest}:{d.rel}"
+        result[d.key + "#data"] = hashlib.blake2b(d.source.encode(), digest_size=16).hexdigest() + ":" + d.rel
     return result
 
 

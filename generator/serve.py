@@ -24,7 +24,8 @@ from pathlib import Path
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
-from .build import Options, build, load
+from .build import SEARCH_JOB, Options, build, cache_folder, load
+from .cache import BuildCache
 from .config import SiteConfig, load_config, theme_dir
 from .deps import Job, digests, fingerprints, plan
 from .devserver import Broadcaster, PreviewServer
@@ -62,7 +63,7 @@ class Preview:
         """Build everything (start-up, settings or templates changed); False if content is broken."""
         with self.lock:
             try:
-                result = build(self.options, reader=self.reader)
+                result = build(self.options, reader=self.reader, keep_spare=False)  # a throw-away folder
             except ContentError as exc:
                 self._show_errors([d.format() for d in exc.report.items if d.severity.value == "error"])
                 if not (self.output / "index.html").exists():
@@ -127,6 +128,8 @@ class Preview:
             renderer.pages.rebind(site)
             self._show_errors([])
 
+            # Files now change in place of what the build cache recorded for this folder.
+            BuildCache(cache_folder(loaded.config, self.options)).forget(self.output)
             primary: list[Job] = []
             for key in sorted(changed):
                 if "#" in key:  # a part of a document (its front matter): the document itself is listed too
@@ -141,7 +144,7 @@ class Preview:
             the_plan = plan(site)
             prints = fingerprints(the_plan, current, self.global_digest)
             rest = [job for job in the_plan.jobs if job not in primary and prints[job] != self.prints.get(job)]
-            gone = [job for job in self.prints if job not in prints]
+            gone = [job for job in self.prints if job not in prints and job != SEARCH_JOB]  # the index stays
             paths = self._render(rest)
             for job in gone:
                 for rel in self.files.pop(job, []):

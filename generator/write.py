@@ -129,10 +129,22 @@ class Output:
         return True
 
     def clear(self, folder: str) -> None:
-        """Remove a folder a tool is about to fill again (the search index) from a recycled spare."""
-        if self.recycled:
-            shutil.rmtree(_inside_output(self.staging, folder), ignore_errors=True)
-            self.present = {rel: size for rel, size in self.present.items() if not rel.startswith(folder + "/")}
+        """Empty a folder a tool is about to fill again (the search index): a spare's, or a failed reuse's."""
+        shutil.rmtree(_inside_output(self.staging, folder), ignore_errors=True)
+        self.present = {rel: size for rel, size in self.present.items() if not rel.startswith(folder + "/")}
+
+    def prune(self) -> None:
+        """Remove what a recycled spare had and this build did not claim, and folders left empty."""
+        if not self.recycled:
+            return
+        emptied: set[str] = set()
+        for rel in self.present.keys() - self.written:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(os.path.join(self._staging, rel))
+            emptied.add(os.path.dirname(rel))
+        self.present = {rel: size for rel, size in self.present.items() if rel in self.written}
+        for folder in sorted(emptied, key=lambda f: f.count("/"), reverse=True):
+            _remove_empty(self._staging, folder)  # a deleted journey leaves no empty folder behind
 
     def claim(self, rel: str) -> None:
         """Record that *rel* was written (by this process or a worker); once only."""
@@ -184,14 +196,13 @@ class Output:
         one is given, else moved to *trash* (deleted in the background), else
         deleted here.
         """
-        if self.recycled:
-            self._remove_unclaimed()
+        self.prune()
         os.chmod(self.staging, 0o755)  # mkdtemp creates it private; published sites are world-readable
         old: Path | None = None
         kept = False
         if self.target.exists():
             if spare is not None and spare.exists() and trash is not None:
-                _move_aside(spare, trash)  # an unused spare (a --no-cache build came between)
+                move_to(spare, trash)  # an unused spare (a --no-cache build came between)
             old, kept = _move_aside(self.target, trash, spare)
         try:
             os.rename(self.staging, self.target)
@@ -205,20 +216,6 @@ class Output:
             else:
                 shutil.rmtree(old, ignore_errors=True)
         return kept
-
-    def _remove_unclaimed(self) -> None:
-        emptied: set[str] = set()
-        for rel in self.present.keys() - self.written:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(os.path.join(self._staging, rel))
-            emptied.add(os.path.dirname(rel))
-        for folder in sorted(emptied, key=lambda f: f.count("/"), reverse=True):
-            while folder:  # a deleted journey leaves no empty folder behind
-                try:
-                    os.rmdir(os.path.join(self._staging, folder))
-                except OSError:
-                    break
-                folder = os.path.dirname(folder)
 
     def discard(self) -> None:
         shutil.rmtree(self.staging, ignore_errors=True)
@@ -259,6 +256,16 @@ def _move_aside(target: Path, trash: Path | None, spare: Path | None = None) -> 
     return old, False
 
 
+def _remove_empty(root: str, folder: str) -> None:
+    """Remove *folder* under *root* and then its parents, as long as they are empty."""
+    while folder:
+        try:
+            os.rmdir(os.path.join(root, folder))
+        except OSError:
+            return
+        folder = os.path.dirname(folder)
+
+
 def _files(root: str) -> dict[str, int]:
     """Every file under *root* by relative POSIX path, with its size."""
     found: dict[str, int] = {}
@@ -273,6 +280,17 @@ def _files(root: str) -> dict[str, int]:
                 elif entry.is_file(follow_symlinks=False):
                     found[path] = entry.stat(follow_symlinks=False).st_size
     return found
+
+
+def move_to(folder: Path, trash: Path) -> None:
+    """Move *folder* into *trash* (deleted in the background), or delete it here if it cannot move there."""
+    try:
+        trash.mkdir(parents=True, exist_ok=True)
+        old = Path(tempfile.mkdtemp(prefix=folder.name + "-", dir=trash))
+        os.rmdir(old)
+        os.rename(folder, old)
+    except OSError:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def empty_trash(trash: Path) -> None:
@@ -311,6 +329,7 @@ def replace_file(root: Path, rel: str, data: bytes | str) -> None:
 
 
 def remove_file(root: Path, rel: str) -> None:
-    """Delete an output that no longer exists in the site (a journey was deleted)."""
+    """Delete an output that no longer exists in the site (a journey was deleted), and its emptied folders."""
     with contextlib.suppress(OSError):
         _inside_output(root, rel).unlink()
+    _remove_empty(str(root), os.path.dirname(rel))

@@ -97,7 +97,7 @@ def test_failed_render_leaves_previous_output_untouched(make_site, monkeypatch) 
 
 
 def test_sigint_mid_build_leaves_previous_output_untouched(tmp_path: Path) -> None:
-    site = _big_site(tmp_path, journeys=150)
+    site = _big_site(tmp_path, journeys=400)
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     command = [sys.executable, "-m", "generator", "build", "--site", str(site), "--no-cache"]
     subprocess.run(command, check=True, env=env, capture_output=True)
@@ -108,7 +108,7 @@ def test_sigint_mid_build_leaves_previous_output_untouched(tmp_path: Path) -> No
         assert process.poll() is None, "the build finished before it could be interrupted"
         assert time.monotonic() < deadline
         time.sleep(0.005)
-    time.sleep(0.2)
+    time.sleep(0.05)
     process.send_signal(signal.SIGINT)
     _, err = process.communicate(timeout=60)
     assert process.returncode == 130, err

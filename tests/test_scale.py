@@ -88,3 +88,18 @@ def test_editing_front_matter_rebuilds_only_the_pages_that_show_the_journey(big:
     assert len(stage_pages) == 7 and len({job[2] for job in stage_pages}) == 1  # one page of each stage
     assert ("journey", "journey-7") in rendered and ("feeds",) in rendered and ("insights",) in rendered
     assert len([job for job in rendered if job[0] == "journey"]) < 10  # itself and journeys related to it
+
+
+@pytest.mark.slow
+def test_every_page_of_a_stage_shows_the_new_total(big: Path) -> None:
+    extra = big / "content/journeys/zz-last.md"
+    source = (big / "content/journeys/journey-7.md").read_text("utf-8")
+    extra.write_text(source.replace("title: ", "title: Zz last ", 1), encoding="utf-8")  # sorts last
+    try:
+        rendered = _rebuild_after(big, lambda text: text)  # the new journey lands on the last page of each stage
+        assert ("stage", "explore", "1") in rendered  # which the first page counts
+        first = (big / "public/stages/explore/index.html").read_text("utf-8")
+        assert f"{JOURNEYS + 1} journeys pass through this stage" in first
+    finally:
+        extra.unlink()
+        build(Options(root=big, search=False, workers=2))
