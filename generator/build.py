@@ -253,7 +253,7 @@ def build(
         BuildCache((config.root / config.cache_dir).resolve()).forget(target)
     trash = cache.folder / "trash" if cache.folder else None
     if trash:
-        for stale in cache.stale_spares():
+        for stale in cache.stale_outputs():
             move_to(stale, trash)
         empty_trash(trash)  # outputs replaced by earlier builds, deleted while this one works
 
@@ -281,6 +281,7 @@ def build(
                     manifest[job] = old
                 else:
                     todo.append(job)
+            out.prune()  # the spare's other files go before rendering: a file may become a folder
         reused = len(the_plan.jobs) - len(todo)
         # Journeys first: they are the heaviest jobs, so workers finish together.
         todo.sort(key=lambda job: job[0] != "journey")
@@ -295,7 +296,6 @@ def build(
                 manifest[job] = (prints[job], dict(files))
         timings.phases["diagrams"] = renderer.diagram_seconds
         timings.phases["pages"] = renderer.page_seconds
-        out.prune()  # pages that are gone leave before the search index reads the folder
         if config.search:
             with timings.phase("search"):
                 search = previous.get(SEARCH_JOB)

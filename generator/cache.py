@@ -52,6 +52,11 @@ class BuildCache:
 
     def save_manifest(self, target: Path, entries: dict[tuple[str, ...], tuple[str, dict[str, int]]]) -> None:
         self._write(_manifest_name(target), entries)
+        if self.folder is not None:
+            try:  # whose records these are, for stale_outputs()
+                atomic_write(self.folder / f"{_manifest_name(target)}.target", str(target))
+            except OSError:
+                pass
 
     def forget(self, target: Path) -> None:
         """Drop what is recorded about *target*'s files: a build without the cache replaces them."""
@@ -78,29 +83,29 @@ class BuildCache:
                 (self.folder / f"spare-{_manifest_name(target)}.marshal").unlink(missing_ok=True)
             return
         self._write("spare-" + _manifest_name(target), entries)
-        folder = self.spare_dir(target)
-        if folder is not None:
-            try:
-                atomic_write(folder.with_suffix(".target"), str(target))  # whose spare it is, for stale_spares()
-            except OSError:
-                pass
 
-    def stale_spares(self) -> list[Path]:
-        """Spares whose output folder is gone (a deleted preview or ``--output`` folder): only disk space now."""
-        if self.folder is None or not (self.folder / "spare").is_dir():
+    def stale_outputs(self) -> list[Path]:
+        """Forget output folders that are gone (a finished preview, a deleted ``--output`` folder).
+
+        Their manifests are deleted here; their spares, which only take disk
+        space now, are returned for the trash.
+        """
+        if self.folder is None or not self.folder.is_dir():
             return []
-        stale = []
-        for folder in sorted((self.folder / "spare").iterdir()):
-            if not folder.is_dir():
-                continue
+        live = set()
+        for record in sorted(self.folder.glob("manifest-*.target")):
+            name = record.name.removesuffix(".target")
             try:
-                target = Path(folder.with_suffix(".target").read_text(encoding="utf-8"))
+                gone = not Path(record.read_text(encoding="utf-8")).is_dir()
             except (OSError, UnicodeDecodeError):
-                target = None
-            if target is None or not target.is_dir():
-                folder.with_suffix(".target").unlink(missing_ok=True)
-                stale.append(folder)
-        return stale
+                gone = True
+            if not gone:
+                live.add(name)
+                continue
+            for leftover in (f"{name}.marshal", f"spare-{name}.marshal", record.name):
+                (self.folder / leftover).unlink(missing_ok=True)
+        spares = self.folder / "spare"
+        return [p for p in sorted(spares.iterdir()) if p.name not in live] if spares.is_dir() else []
 
     # -- storage -------------------------------------------------------------------
     def _read(self, name: str) -> dict | None:

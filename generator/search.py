@@ -12,6 +12,7 @@ import asyncio
 import concurrent.futures
 import hashlib
 import logging
+import os
 import shutil
 from pathlib import Path
 
@@ -31,7 +32,7 @@ def index_site(staging: Path, language: str, cache: Path | None = None) -> None:
     """
     key = _pages_digest(staging, language)
     stored = cache / key if cache is not None else None
-    if stored is not None and (stored / "pagefind-entry.json").is_file():
+    if stored is not None and all((stored / name).is_file() for name in ("pagefind-entry.json", "pagefind.js")):
         shutil.copytree(stored, staging / FOLDER)
         return
     _run_pagefind(staging, language)
@@ -41,7 +42,12 @@ def index_site(staging: Path, language: str, cache: Path | None = None) -> None:
             older = sorted((p for p in cache.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime) if cache.is_dir() else []
             for old in older[: max(0, len(older) - KEEP + 1)]:
                 shutil.rmtree(old, ignore_errors=True)
-            shutil.copytree(staging / FOLDER, stored)
+            # Copied under a temporary name and renamed: an interrupted copy is never taken
+            # for a whole bundle (it has pagefind-entry.json before the files it lists).
+            partial = cache / f".{key}.{os.getpid()}.tmp"
+            shutil.rmtree(partial, ignore_errors=True)
+            shutil.copytree(staging / FOLDER, partial)
+            os.replace(partial, stored)
         except OSError:
             pass
 

@@ -159,6 +159,7 @@ class Preview:
         with self.lock:
             if self.renderer is None:
                 return
+            BuildCache(cache_folder(self.renderer.site.config, self.options)).forget(self.output)  # in place
             self._render([("static",)])
         self._send("css" if css_only else "reload", [] if css_only else ["*"])
 

@@ -15,10 +15,12 @@ site): a file is replaced by removing it and writing a new one.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import shutil
 import tempfile
 import threading
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
 from .diagnostics import OutputError
@@ -191,26 +193,29 @@ class Output:
     def commit(self, spare: Path | None = None, trash: Path | None = None) -> bool:
         """Swap the staging directory in place of the target; return True if the old output became *spare*.
 
-        Files a recycled spare had and this build did not claim are removed
-        first.  The replaced output is kept as the next build's *spare* when
-        one is given, else moved to *trash* (deleted in the background), else
-        deleted here.
+        Where the system can exchange two folders in one step (Linux), readers
+        never see a moment without a site; elsewhere the old output is renamed
+        away first.  The replaced output is kept as the next build's *spare*
+        when one is given, else moved to *trash* (deleted in the background),
+        else deleted here.
         """
         self.prune()
         os.chmod(self.staging, 0o755)  # mkdtemp creates it private; published sites are world-readable
-        old: Path | None = None
-        kept = False
-        if self.target.exists():
-            if spare is not None and spare.exists() and trash is not None:
-                move_to(spare, trash)  # an unused spare (a --no-cache build came between)
-            old, kept = _move_aside(self.target, trash, spare)
-        try:
+        if not self.target.exists():
             os.rename(self.staging, self.target)
-        except OSError:
-            if old is not None:
+            return False
+        if spare is not None and spare.exists() and trash is not None:
+            move_to(spare, trash)  # an unused spare (a --no-cache build came between)
+        if _exchange(self.staging, self.target):
+            old, kept = _move_aside(self.staging, trash, spare)  # the staging name now holds the old site
+        else:
+            old, kept = _move_aside(self.target, trash, spare)
+            try:
+                os.rename(self.staging, self.target)
+            except OSError:
                 os.rename(old, self.target)
-            raise
-        if old is not None and not kept:
+                raise
+        if not kept:
             if trash is not None and old.parent == trash:
                 empty_trash(trash)
             else:
@@ -254,6 +259,27 @@ def _move_aside(target: Path, trash: Path | None, spare: Path | None = None) -> 
     os.rmdir(old)
     os.rename(target, old)
     return old, False
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    """Swap two folders atomically (Linux ``renameat2`` with ``RENAME_EXCHANGE``); False where unsupported."""
+    if _RENAMEAT2 is None:
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    return _RENAMEAT2(at_fdcwd, os.fsencode(first), at_fdcwd, os.fsencode(second), rename_exchange) == 0
+
+
+def _renameat2() -> Callable[..., int] | None:
+    try:
+        function = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):  # not glibc 2.28+ on Linux
+        return None
+    function.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    function.restype = ctypes.c_int
+    return function
+
+
+_RENAMEAT2 = _renameat2()
 
 
 def _remove_empty(root: str, folder: str) -> None:
@@ -315,7 +341,8 @@ def clean_leftovers(target: Path) -> None:
     if not parent.is_dir():
         return
     for prefix in (TEMP_PREFIX, OLD_PREFIX):
-        for path in parent.glob(f"{prefix}{target.name}-*"):
+        # mkdtemp adds exactly 8 characters: "public-2"'s folders are not "public"'s.
+        for path in parent.glob(f"{prefix}{target.name}-" + "?" * 8):
             shutil.rmtree(path, ignore_errors=True)
 
 

@@ -176,3 +176,20 @@ def test_the_spare_of_a_deleted_output_folder_is_deleted(site: Path, tmp_path: P
     shutil.rmtree(elsewhere)
     build(Options(root=site, search=False))  # any later build notices
     assert [p for p in spares.iterdir() if p.is_dir()] == []
+    records = sorted(p.name for p in (site / ".journeydocs-cache").glob("*manifest-*"))
+    assert len(records) == 2 and len({r.split(".")[0] for r in records}) == 1  # public's alone: none for elsewhere
+
+
+def test_a_file_that_becomes_a_folder_in_the_theme(site: Path, tmp_path: Path) -> None:
+    theme = site / "themes/default"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "themes/default", theme)
+    icons = theme / "static/icons"
+    icons.write_text("a file for now", encoding="utf-8")
+    for _ in range(2):  # the second build keeps the first one's output as the spare
+        build(Options(root=site, search=False))
+    icons.unlink()
+    icons.mkdir()
+    (icons / "star.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg'/>", encoding="utf-8")
+    build(Options(root=site, search=False))
+    build(Options(root=site, search=False))  # recycles the output where static/icons is a file
+    _same_as_clean(site, tmp_path, "clean")

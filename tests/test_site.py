@@ -571,9 +571,11 @@ def test_stale_files_and_staging_leftovers_disappear(tmp_path: Path) -> None:
     (out / "stale.html").write_text("<p>old</p>", "utf-8")
     (out / "journeys" / "renamed-journey").mkdir()
     (out / "journeys" / "renamed-journey" / "index.html").write_text("<p>old</p>", "utf-8")
-    killed = tmp_path / ".journeydocs-tmp-public-killed"  # what a killed build leaves behind
+    killed = tmp_path / ".journeydocs-tmp-public-k1lled_x"  # what a killed build leaves behind (mkdtemp's 8)
     killed.mkdir()
     (killed / "index.html").write_text("half", "utf-8")
+    sibling = tmp_path / ".journeydocs-tmp-public-2-abcd1234"  # a build into public-2, running at this moment
+    sibling.mkdir()
     fresh = {p.relative_to(out).as_posix() for p in out.rglob("*")} - {"stale.html", "journeys/renamed-journey",
                                                                        "journeys/renamed-journey/index.html"}
 
@@ -581,7 +583,8 @@ def test_stale_files_and_staging_leftovers_disappear(tmp_path: Path) -> None:
     assert not (out / "stale.html").exists()
     assert not (out / "journeys" / "renamed-journey").exists()
     assert {p.relative_to(out).as_posix() for p in out.rglob("*")} == fresh
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["public"]  # no .journeydocs-tmp-* / -old-* beside it
+    # no .journeydocs-tmp-* / -old-* of its own beside it; another folder's are not its business
+    assert sorted(p.name for p in tmp_path.iterdir()) == [sibling.name, "public"]
 
 
 def test_sitemap_lists_every_page_as_an_absolute_url(mini: Path) -> None:
