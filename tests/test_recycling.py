@@ -193,3 +193,40 @@ def test_a_file_that_becomes_a_folder_in_the_theme(site: Path, tmp_path: Path) -
     build(Options(root=site, search=False))
     build(Options(root=site, search=False))  # recycles the output where static/icons is a file
     _same_as_clean(site, tmp_path, "clean")
+
+
+@pytest.mark.slow
+def test_an_interrupted_copy_of_the_search_bundle_is_never_used(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import generator.search as search
+
+    copytree = search.shutil.copytree
+
+    def interrupted(source: Path, destination: Path, **kwargs: object) -> None:
+        if ".journeydocs-cache" in str(destination):  # into the cache: stop half-way
+            Path(destination).mkdir(parents=True)
+            shutil.copy(Path(source) / "pagefind-entry.json", destination)
+            raise KeyboardInterrupt
+        copytree(source, destination, **kwargs)  # type: ignore[arg-type]
+
+    with monkeypatch.context() as patch:
+        patch.setattr(search.shutil, "copytree", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            build(Options(root=site))
+    for _ in range(2):  # the same pages: the cache must not hand out the half bundle
+        build(Options(root=site))
+        assert (site / "public/pagefind/pagefind.js").is_file()
+        assert list((site / "public/pagefind/fragment").iterdir())
+
+
+def test_a_stylesheet_refreshed_by_the_preview_is_not_trusted_later(site: Path, tmp_path: Path) -> None:
+    shutil.copytree(Path(__file__).resolve().parents[1] / "themes/default", site / "themes/default")
+    css = site / "themes/default/static/journeydocs.css"
+    original = css.read_text(encoding="utf-8")
+    build(Options(root=site, search=False))
+    preview = Preview(Options(root=site, search=False), site / "public", Broadcaster())  # serve -o public
+    assert preview.full()
+    css.write_text(original.replace("#", "%", 1), encoding="utf-8")  # same size
+    preview.refresh_static(css_only=True)
+    css.write_text(original, encoding="utf-8")
+    build(Options(root=site, search=False))
+    _same_as_clean(site, tmp_path, "clean")
