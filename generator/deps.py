@@ -35,11 +35,6 @@ def paged(slugs: Sequence[str]) -> list[Sequence[str]]:
     return [slugs[i : i + PAGE_SIZE] for i in range(0, len(slugs), PAGE_SIZE)] or [slugs]
 
 
-def stage_journeys(site: Site, stage_id: str) -> list[str]:
-    """The journeys that pass through a stage, in catalogue order."""
-    return [j.slug for j in site.journeys.values() if stage_id in j.stage_ids]
-
-
 @dataclass(frozen=True, slots=True)
 class Plan:
     """Every job of a build with the documents it reads.
@@ -93,7 +88,7 @@ def plan(site: Site) -> Plan:
 
     shape: dict[Job, str] = {}
     catalogue = paged(list(site.journeys))
-    tags = ",".join(sorted({t for j in site.journeys.values() for t in j.tags}))  # the tag filter
+    tags = ",".join(site.tags)  # the tag filter
     for number, chunk in enumerate(catalogue, start=1):
         reads[("index", str(number))] = shown(chunk) | personas
         shape[("index", str(number))] = (  # the page counts personas and touchpoints, and filters by tag
@@ -102,7 +97,7 @@ def plan(site: Site) -> Plan:
     if len(catalogue) > 1:
         reads[("catalogue-index",)] = everything
     for stage in site.stages:
-        through = stage_journeys(site, stage.id)
+        through = site.stage_journeys[stage.id]
         pages = paged(through)
         for number, chunk in enumerate(pages, start=1):
             reads[("stage", stage.id, str(number))] = shown(chunk)

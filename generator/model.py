@@ -3,7 +3,7 @@
 Objects refer to each other by slug, not by reference: that keeps them frozen,
 acyclic, cheap to pickle into worker processes and easy to dump as JSON.  The
 :class:`Site` holds the indexes (touchpoint -> uses, persona -> journeys, stage
--> interactions, related both ways) so that no page has to search the catalogue.
+-> interactions and journeys, related both ways, tags) so that no page has to search the catalogue.
 """
 
 from __future__ import annotations
@@ -162,7 +162,9 @@ class Site:
     persona_journeys: Mapping[str, tuple[str, ...]] = field(repr=False)
     stage_interactions: Mapping[str, tuple[Interaction, ...]] = field(repr=False)
     stage_indicators: Mapping[str, tuple[tuple[str, Indicator], ...]] = field(repr=False)
+    stage_journeys: Mapping[str, tuple[str, ...]] = field(repr=False)  # in catalogue order
     related: Mapping[str, tuple[str, ...]] = field(repr=False)
+    tags: tuple[str, ...] = ()  # every journey's tags, for the catalogue's filter
 
     def stage(self, stage_id: str) -> Stage:
         for stage in self.stages:  # a handful of stages: a scan beats building an index per call
@@ -238,9 +240,12 @@ def build_site(
     persona_journeys: dict[str, list[str]] = {slug: [] for slug in sorted(personas)}
     stage_interactions: dict[str, list[Interaction]] = {s.id: [] for s in stages}
     stage_indicators: dict[str, list[tuple[str, Indicator]]] = {s.id: [] for s in stages}
+    stage_journeys: dict[str, list[str]] = {s.id: [] for s in stages}
     for journey in journeys:
         for persona in journey.personas:
             persona_journeys[persona].append(journey.slug)
+        for stage_id in journey.stage_ids:
+            stage_journeys[stage_id].append(journey.slug)
         for interaction in journey.interactions:
             uses[interaction.touchpoint].append(interaction)
             stage_interactions[interaction.stage].append(interaction)
@@ -259,7 +264,9 @@ def build_site(
         persona_journeys=frozen({k: tuple(v) for k, v in persona_journeys.items()}),
         stage_interactions=frozen({k: tuple(v) for k, v in stage_interactions.items()}),
         stage_indicators=frozen({k: tuple(v) for k, v in stage_indicators.items()}),
+        stage_journeys=frozen({k: tuple(v) for k, v in stage_journeys.items()}),
         related=frozen({k: tuple(sorted(v, key=lambda s: (by_slug[s].title.casefold(), s))) for k, v in related.items()}),
+        tags=tuple(sorted({t for j in journeys for t in j.tags}, key=str.casefold)),
     )
 
 

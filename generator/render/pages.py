@@ -9,6 +9,7 @@ such as ``{{ 7 * 7 }}`` or ``<script>`` in a journey is shown, never run.
 from __future__ import annotations
 
 import json
+from itertools import islice
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -17,7 +18,7 @@ from markupsafe import Markup
 
 from .. import __version__
 from ..config import SiteConfig, theme_dir
-from ..deps import PAGE_SIZE, page_count, paged, stage_journeys
+from ..deps import PAGE_SIZE, page_count
 from ..insights import insights
 from ..model import Journey, Persona, Site, Touchpoint
 from .charts import experience_curve, experience_series
@@ -59,7 +60,6 @@ class Pages:
 
     def __init__(self, site: Site, cache_dir: Path | None = None) -> None:
         self.site = site
-        self._lists: dict[str, list] = {}
         self.markdown = Markdown(site.stages)
         bytecode = None
         if cache_dir is not None:
@@ -102,23 +102,6 @@ class Pages:
         """Point this environment at a new model (the dev server keeps compiled templates)."""
         self.site = site
         self.env.globals.update(site=site, config=site.config, stages=site.stages)
-        self._lists.clear()
-
-    def _listing(self, name: str) -> list:
-        """Catalogue-wide lists that every page of a paged list needs, computed once per model.
-
-        Working them out per page would make the paged lists quadratic: fifty
-        catalogue pages and 350 stage pages at 10,000 journeys.
-        """
-        if name not in self._lists:
-            site = self.site
-            if name == "journeys":
-                self._lists[name] = list(site.journeys.values())
-            elif name == "tags":
-                self._lists[name] = sorted({t for j in site.journeys.values() for t in j.tags}, key=str.casefold)
-            else:  # "stage:<id>"
-                self._lists[name] = paged(stage_journeys(site, name.removeprefix("stage:")))
-        return self._lists[name]
 
     def _render(self, template: str, path: str, base: str | None = None, **context: object) -> Page:
         links = Links(path, base)
@@ -134,15 +117,13 @@ class Pages:
         ``catalogue-index.js`` (a script, so it also loads from ``file://``).
         """
         site = self.site
-        journeys = self._listing("journeys")
-        count = page_count(len(journeys))
-        chosen = journeys[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]
+        count = page_count(len(site.journeys))
+        chosen = list(islice(site.journeys.values(), (number - 1) * PAGE_SIZE, number * PAGE_SIZE))
         cards = [(j, card_filters(site, j)) for j in chosen]
-        tags = self._listing("tags")
         pages = [(n, index_path(n)) for n in range(1, count + 1)]
         return self._render(
-            "index.html", index_path(number), cards=cards, tags=tags, page_number=number, pages=pages,
-            total=len(journeys),
+            "index.html", index_path(number), cards=cards, tags=site.tags, page_number=number, pages=pages,
+            total=len(site.journeys),
         )
 
     def catalogue_index(self) -> tuple[str, str]:
@@ -213,8 +194,8 @@ class Pages:
         """One page of a stage: PAGE_SIZE of the journeys through it, with their interactions there."""
         site = self.site
         stage = site.stage(stage_id)
-        pages = self._listing(f"stage:{stage_id}")
-        chosen = [site.journeys[slug] for slug in pages[number - 1]]
+        through = site.stage_journeys[stage_id]
+        chosen = [site.journeys[slug] for slug in through[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]]
         entries = [(j, s) for j in chosen for s in j.stages if s.stage == stage_id]
         return self._render(
             "stage.html",
@@ -224,8 +205,8 @@ class Pages:
             indicators=[(j.slug, ind) for j in chosen for ind in j.indicators if ind.stage == stage_id],
             journeys=[(j, s.goal) for j, s in entries],
             page_number=number,
-            pages=[(n, stage_path(stage_id, n)) for n in range(1, len(pages) + 1)],
-            total=sum(len(chunk) for chunk in pages),
+            pages=[(n, stage_path(stage_id, n)) for n in range(1, page_count(len(through)) + 1)],
+            total=len(through),
         )
 
     def insights(self) -> Page:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from ..config import theme_dir
-from ..deps import Job, page_count, paged, stage_journeys
+from ..deps import Job, page_count, paged
 from ..model import Site
 from ..parallel import forked_pool
 from ..validate import schema
@@ -124,7 +124,7 @@ def listed_pages(site: Site) -> list[str]:
     pages += [f"personas/{s}/index.html" for s in site.personas]
     pages += [f"touchpoints/{s}/index.html" for s in site.touchpoints]
     for stage in site.stages:
-        pages += [stage_path(stage.id, n) for n in range(1, len(paged(stage_journeys(site, stage.id))) + 1)]
+        pages += [stage_path(stage.id, n) for n in range(1, len(paged(site.stage_journeys[stage.id])) + 1)]
     return pages
 
 
@@ -154,9 +154,10 @@ def run_jobs(
     """Run *jobs*, writing into *staging*; yield each job with the files it wrote."""
     global _WORKER
     _WORKER = renderer
+    pool = None
     if len(jobs) >= SMALL_BUILD and workers > 1:
         renderer.pages.preload()  # before the fork, so workers share the compiled templates
-    pool = forked_pool(workers) if len(jobs) >= SMALL_BUILD else None
+        pool = forked_pool(workers)
     if pool is None:
         for job in jobs:
             done, _, _ = _work(([job], str(staging)))
