@@ -126,6 +126,9 @@ class ContentError(JourneydocsError):
         self.report = report
         self.strict = strict
 
+    def __reduce__(self) -> tuple[type, tuple[Report, bool]]:
+        return (ContentError, (self.report, self.strict))  # raised in a render worker, reported by the CLI
+
 
 class OutputError(JourneydocsError):
     """The output directory is unsafe or could not be written."""

@@ -29,7 +29,7 @@ from .cache import BuildCache
 from .config import SiteConfig, load_config, theme_dir
 from .deps import Job, digests, fingerprints, plan
 from .devserver import Broadcaster, PreviewServer
-from .diagnostics import ContentError, JourneydocsError, UsageError
+from .diagnostics import ContentError, JourneydocsError, Report, Severity, UsageError
 from .reader import Reader
 from .render.site import Renderer
 from .write import check_output_dir, remove_file, replace_file
@@ -65,7 +65,7 @@ class Preview:
             try:
                 result = build(self.options, reader=self.reader, keep_spare=False)  # a throw-away folder
             except ContentError as exc:
-                self._show_errors([d.format() for d in exc.report.items if d.severity.value == "error"])
+                self._show_errors(_failing(exc.report, exc.strict))
                 if not (self.output / "index.html").exists():
                     replace_file(self.output, "index.html", PLACEHOLDER)
                     replace_file(self.output, "404.html", PLACEHOLDER)
@@ -117,7 +117,7 @@ class Preview:
             self.reader = reader
             self.sources = loaded.sources if not same_files else self.sources
             if loaded.site is None or loaded.report.failed(self.options.strict):
-                self._show_errors([d.format() for d in loaded.report.items if d.severity.value == "error"])
+                self._show_errors(_failing(loaded.report, self.options.strict))
                 return
             site = loaded.site
             current = digests(loaded.documents)
@@ -259,6 +259,8 @@ class Watcher(FileSystemEventHandler):
                 changed, self.pending = self.pending, set()
             try:
                 self._rebuild(changed)
+            except ContentError as exc:  # a template broke while rendering the pages of an edit
+                self.preview._show_errors(_failing(exc.report, strict=False))
             except Exception as exc:  # a preview must survive anything a save can cause
                 self.preview._show_errors([f"error: rebuilding failed: {exc!r}"])
             if self.on_rebuild:
@@ -274,6 +276,11 @@ class Watcher(FileSystemEventHandler):
             self.preview.refresh_static(css_only=all(p.suffix == ".css" for p in changed))
         else:  # settings, templates or theme: everything may change
             self.preview.full()
+
+
+def _failing(report: Report, strict: bool) -> list[str]:
+    """What stops the preview: the errors, and with ``--strict`` the warnings too."""
+    return [d.format() for d in report.items if strict or d.severity is Severity.ERROR]
 
 
 def _inside(path: Path, folder: Path) -> bool:

@@ -157,3 +157,21 @@ def test_unsafe_output_dir_in_site_toml_points_at_the_setting(cli, make_site) ->
     result = cli("build", "--site", site)
     assert result.exit_code == 1
     assert result.output.startswith("site.toml:3:1: error: output_dir: refusing to build into ")
+
+
+@pytest.mark.parametrize(
+    "template, line, message",
+    [
+        ('{% extends "base.html" %}\n{% block content %}\n<p>{{ persona.nmae.upper() }}</p>\n{% endblock %}\n', 3,
+         "has no attribute 'nmae'"),
+        ('{% extends "base.html" %}\n{% block content %}\n<p>{{ persona.name }}</p>\n', 3, "Unexpected end of template"),
+    ],
+    ids=["undefined-name", "syntax"],
+)
+def test_a_broken_template_is_reported_at_its_line_not_as_a_traceback(make_site, cli, template, line, message) -> None:
+    site = make_site({"templates/persona.html": template})
+    result = cli("build", "--site", site, "--workers", "1")
+    assert result.exit_code == 1
+    first = result.output.splitlines()[0]
+    assert first.startswith(f"templates/persona.html:{line}:1: error: template error: ") and message in first
+    assert "Traceback" not in result.output and not (site / "public").exists()

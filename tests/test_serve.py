@@ -199,3 +199,14 @@ def test_cli_refuses_unsafe_output_and_warns_on_public_bind(cli, make_site) -> N
     site = make_site()
     result = cli("serve", "--site", site, "--output", site / "content")
     assert result.exit_code == 1 and "refusing to build into" in result.output
+
+
+def test_strict_preview_shows_the_warnings_that_stop_it(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    shutil.copytree(MINI, site, ignore=shutil.ignore_patterns(".journeydocs-cache", "public"))
+    preview = Preview(Options(root=site, strict=True, search=False), tmp_path / "preview", Broadcaster())
+    assert preview.full()
+    journey = site / "content/journeys/order-service.md"
+    journey.write_text(journey.read_text("utf-8").replace("title: ", "colour: blue\ntitle: ", 1), "utf-8")
+    preview.update({journey})
+    assert preview.errors and all(":" in e and "warning" in e for e in preview.errors), preview.errors

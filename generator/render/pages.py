@@ -9,15 +9,25 @@ such as ``{{ 7 * 7 }}`` or ``<script>`` in a journey is shown, never run.
 from __future__ import annotations
 
 import json
+import os
 from itertools import islice
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from jinja2 import ChoiceLoader, Environment, FileSystemBytecodeCache, FileSystemLoader, StrictUndefined
+from jinja2 import (
+    ChoiceLoader,
+    Environment,
+    FileSystemBytecodeCache,
+    FileSystemLoader,
+    StrictUndefined,
+    TemplateError,
+    TemplateSyntaxError,
+)
 from markupsafe import Markup
 
 from .. import __version__
 from ..config import SiteConfig, theme_dir
+from ..diagnostics import ContentError, Report
 from ..deps import PAGE_SIZE, page_count
 from ..insights import insights
 from ..model import Journey, Persona, Site, Touchpoint
@@ -96,7 +106,13 @@ class Pages:
     def preload(self) -> None:
         """Load every template now: forked workers then share them instead of each compiling them."""
         for name in self.env.list_templates(extensions=["html"]):
-            self.env.get_template(name)
+            try:
+                self.env.get_template(name)
+            except Exception as exc:
+                problem = self._template_problem(exc)
+                if problem is None:
+                    raise
+                raise problem from None
 
     def rebind(self, site: Site) -> None:
         """Point this environment at a new model (the dev server keeps compiled templates)."""
@@ -105,8 +121,38 @@ class Pages:
 
     def _render(self, template: str, path: str, base: str | None = None, **context: object) -> Page:
         links = Links(path, base)
-        html = self.env.get_template(template).render(links=links, page_path=path, **context)
+        try:
+            html = self.env.get_template(template).render(links=links, page_path=path, **context)
+        except Exception as exc:
+            problem = self._template_problem(exc)
+            if problem is None:
+                raise
+            raise problem from None
         return path, html
+
+    def _template_problem(self, exc: Exception) -> ContentError | None:
+        """A mistake in a template (the site's own or a theme's) as ``path:line:col: message``.
+
+        Jinja reports syntax errors with their line, and runs templates as code
+        whose frames carry the template's file and line, so the last such frame
+        is where an undefined name or a bad filter was used.
+        """
+        where: tuple[str, int] | None = None
+        if isinstance(exc, TemplateSyntaxError) and exc.filename:
+            where = (exc.filename, exc.lineno)
+        else:
+            tb = exc.__traceback__
+            while tb is not None:
+                if tb.tb_frame.f_code.co_filename.endswith(".html"):
+                    where = (tb.tb_frame.f_code.co_filename, tb.tb_lineno)
+                tb = tb.tb_next
+        if where is None:
+            return None
+        filename, line = where
+        message = exc.message if isinstance(exc, TemplateError) and exc.message else str(exc) or type(exc).__name__
+        report = Report()
+        report.error(os.path.relpath(filename, self.site.config.root), line, 1, f"template error: {message}")
+        return ContentError(report)
 
     # -- pages -------------------------------------------------------------
     def index(self, number: int = 1) -> Page:
