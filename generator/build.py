@@ -32,7 +32,7 @@ from .render.pages import template_dirs
 from .render.site import Renderer, run_jobs
 from .search import FOLDER, index_site
 from .validate import validate
-from .write import Output, check_output_dir, clean_leftovers, empty_trash, move_to
+from .write import Output, check_output_dir, clean_leftovers, empty_trash, list_files, move_to
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +95,7 @@ class Result:
 
 def cache_folder(config: SiteConfig, options: Options) -> Path | None:
     """The build cache's folder, or None when the cache is off (``--no-cache``)."""
-    return (config.root / config.cache_dir).resolve() if options.use_cache else None
+    return config.cache_path if options.use_cache else None
 
 
 def workers(config: SiteConfig, options: Options) -> int:
@@ -185,6 +185,14 @@ def output_dir(options: Options, config: SiteConfig) -> Path:
     return options.root / config.output_dir
 
 
+def _setting_error(config: SiteConfig, table: str, key: str, message: str) -> ContentError:
+    """A problem with a path set in ``site.toml``, reported at that setting."""
+    line, col = setting_position(config, table, key)
+    report = Report()
+    report.error(CONFIG_NAME, line, col, f"{key}: {message}")
+    return ContentError(report)
+
+
 def source_date() -> str | None:
     """The build date from ``SOURCE_DATE_EPOCH`` (reproducible-builds.org), or None.
 
@@ -239,18 +247,25 @@ def build(
     site, config = loaded.site, loaded.config
     try:
         target = check_output_dir(output_dir(options, config), options.root)
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        if options.output is not None:
+            raise OutputError(f"cannot build into {options.output}: {exc.strerror or exc}") from None
+        raise _setting_error(config, "site", "output_dir", f"cannot create its folder: {exc.strerror or exc}") from None
     except OutputError as exc:
         if options.output is not None:
             raise
-        line, col = setting_position(config, "site", "output_dir")  # the setting is at fault
-        report = Report()
-        report.error(CONFIG_NAME, line, col, f"output_dir: {exc}")
-        raise ContentError(report) from None
+        raise _setting_error(config, "site", "output_dir", str(exc)) from None
+    configured = config.cache_path
+    if configured == target or target in configured.parents or configured in target.parents:
+        raise _setting_error(config, "build", "cache_dir", f"{configured} overlaps the output folder {target}")
+    if configured.exists() and not configured.is_dir():
+        raise _setting_error(config, "build", "cache_dir", f"{configured} is a file, not a folder")
     clean_leftovers(target)
     built = source_date()
-    cache = BuildCache(cache_folder(config, options))
+    cache = BuildCache(configured if options.use_cache else None)
     if cache.folder is None:  # the manifests would describe files this build replaces
-        BuildCache((config.root / config.cache_dir).resolve()).forget(target)
+        BuildCache(configured).forget(target)
     trash = cache.folder / "trash" if cache.folder else None
     if trash:
         for stale in cache.stale_outputs():
@@ -263,7 +278,7 @@ def build(
         prints = fingerprints(the_plan, digests(loaded.documents), everything)
         previous = cache.manifest(target) if target.is_dir() else {}
 
-    renderer = Renderer(site, built, cache_folder(config, options))
+    renderer = Renderer(site, built, cache.folder)
     manifest: dict[Job, tuple[str, dict[str, int]]] = {}
     spare = cache.spare(target) if target.is_dir() and keep_spare else None
     cache.save_spare(target, None)  # from here on the spare is being changed
@@ -308,12 +323,8 @@ def build(
                     manifest[SEARCH_JOB] = search
                 else:
                     out.clear(FOLDER)
-                    folder = cache_folder(config, options)
-                    index_site(out.staging, config.language, folder / "search" if folder else None)
-                    files = {
-                        f"{FOLDER}/{p.relative_to(out.staging / FOLDER).as_posix()}": p.stat().st_size
-                        for p in sorted((out.staging / FOLDER).rglob("*")) if p.is_file()
-                    }
+                    index_site(out.staging, config.language, cache.folder / "search" if cache.folder else None)
+                    files = {f"{FOLDER}/{rel}": size for rel, size in list_files(out.staging / FOLDER).items()}
                     for rel in files:
                         out.claim(rel)
                     manifest[SEARCH_JOB] = ("", files)

@@ -66,6 +66,11 @@ class SiteConfig:
     def config_path(self) -> Path:
         return self.root / CONFIG_NAME
 
+    @property
+    def cache_path(self) -> Path:
+        """Where ``build.cache_dir`` points (whether or not a build uses the cache)."""
+        return (self.root / self.cache_dir).resolve()
+
     def with_base_url(self, base_url: str) -> SiteConfig:
         return replace(self, base_url=normalise_base_url(base_url))
 

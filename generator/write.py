@@ -113,7 +113,7 @@ class Output:
                 self.staging.mkdir(exist_ok=True)
             else:
                 try:
-                    self.present = _files(str(self.staging))
+                    self.present = list_files(self.staging)
                     self.recycled = True
                 except OSError:  # an unreadable spare: start from an empty folder after all
                     shutil.rmtree(self.staging, ignore_errors=True)
@@ -292,7 +292,7 @@ def _remove_empty(root: str, folder: str) -> None:
         folder = os.path.dirname(folder)
 
 
-def _files(root: str) -> dict[str, int]:
+def list_files(root: str | Path) -> dict[str, int]:
     """Every file under *root* by relative POSIX path, with its size."""
     found: dict[str, int] = {}
     stack = [""]

@@ -175,3 +175,20 @@ def test_a_broken_template_is_reported_at_its_line_not_as_a_traceback(make_site,
     first = result.output.splitlines()[0]
     assert first.startswith(f"templates/persona.html:{line}:1: error: template error: ") and message in first
     assert "Traceback" not in result.output and not (site / "public").exists()
+
+
+@pytest.mark.parametrize(
+    "settings, position, message",
+    [
+        ('[site]\ntitle = "T"\n[build]\ncache_dir = "public/cache"\n', "site.toml:4:1", "overlaps the output folder"),
+        ('[site]\ntitle = "T"\n[build]\ncache_dir = "site.toml"\n', "site.toml:4:1", "is a file, not a folder"),
+        ('[site]\ntitle = "T"\noutput_dir = "site.toml/public"\n', "site.toml:3:1", "cannot create its folder"),
+    ],
+    ids=["cache-inside-output", "cache-is-a-file", "output-under-a-file"],
+)
+def test_unusable_folders_in_site_toml_point_at_the_setting(cli, make_site, settings, position, message) -> None:
+    site = make_site({"site.toml": settings})
+    result = cli("build", "--site", site)
+    assert result.exit_code == 1, result.output
+    assert result.output.startswith(f"{position}: error: ") and message in result.output.splitlines()[0]
+    assert "Traceback" not in result.output
