@@ -22,7 +22,7 @@ from . import __version__
 from .cache import BuildCache
 from .checks import run_checks
 from .config import CONFIG_NAME, SiteConfig, load_config, setting_position, theme_dir
-from .deps import Job, digests, fingerprints, plan
+from .deps import STATIC_KEY, Job, digests, fingerprints, plan
 from .diagnostics import ContentError, OutputError, Report, UsageError
 from .load import Document, Source, discover
 from .model import Site, build_site
@@ -86,6 +86,7 @@ class Result:
     manifest: dict[Job, tuple[str, dict[str, int]]] = field(default_factory=dict)
     renderer: Renderer | None = None
     global_digest: str = ""
+    static_digest: str = ""
     rendered_jobs: list[Job] = field(default_factory=list)
 
     @property
@@ -210,18 +211,31 @@ def source_date() -> str | None:
 
 
 def global_digest(config: SiteConfig, options: Options, built: str | None) -> str:
-    """Everything every output depends on: settings, templates, theme files, version."""
+    """Everything every page depends on: settings, templates, version.
+
+    The theme's static files are not in it: pages only link to them, so a
+    changed stylesheet rebuilds the ``static`` job alone (see :func:`static_digest`).
+    """
     h = hashlib.blake2b(digest_size=16)
     h.update(f"{__version__}\0{options.drafts}\0{config.base_url}\0{config.search}\0{built}\0".encode())
     h.update(config.config_path.read_bytes())
-    folders = [*template_dirs(config), theme_dir(config) / "static"]
-    for folder in folders:
-        if not folder.is_dir():
-            continue
+    for folder in template_dirs(config):
+        _hash_folder(h, folder)
+    return h.hexdigest()
+
+
+def static_digest(config: SiteConfig) -> str:
+    """The theme's static files, which only the ``static`` job copies."""
+    h = hashlib.blake2b(digest_size=16)
+    _hash_folder(h, theme_dir(config) / "static")
+    return h.hexdigest()
+
+
+def _hash_folder(h: hashlib._Hash, folder: Path) -> None:
+    if folder.is_dir():
         for path in sorted(folder.rglob("*")):
             if path.is_file():
                 h.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes())
-    return h.hexdigest()
 
 
 ProgressFactory = Callable[[int], Callable[[int], None]]
@@ -275,7 +289,8 @@ def build(
     with timings.phase("plan"), paused_gc():
         the_plan = plan(site)
         everything = global_digest(config, options, built)
-        prints = fingerprints(the_plan, digests(loaded.documents), everything)
+        static = static_digest(config)
+        prints = fingerprints(the_plan, {**digests(loaded.documents), STATIC_KEY: static}, everything)
         previous = cache.manifest(target) if target.is_dir() else {}
 
     renderer = Renderer(site, built, cache.folder)
@@ -351,5 +366,6 @@ def build(
         manifest=manifest,
         renderer=renderer,
         global_digest=everything,
+        static_digest=static,
         rendered_jobs=todo,
     )

@@ -23,6 +23,7 @@ from .load import Document, doc_key
 from .model import Site
 
 Job = tuple[str, ...]  # ("journey", slug), ("persona", slug), ("index", "1"), ("stage", id, "1"), ...
+STATIC_KEY = "theme:static"  # the theme's static files, read by the "static" job alone
 PAGE_SIZE = 200  # journeys per catalogue or stage page: no page may grow with the catalogue
 
 
@@ -107,8 +108,8 @@ def plan(site: Site) -> Plan:
     reads[("feeds",)] = everything | frozenset(  # catalogue.json carries persona and touchpoint bodies
         [doc_key("persona", s) for s in site.personas] + [doc_key("touchpoint", s) for s in site.touchpoints]
     )
-    for job in (("not-found",), ("static",)):
-        reads[job] = frozenset()
+    reads[("not-found",)] = frozenset()
+    reads[("static",)] = frozenset({STATIC_KEY})
     return Plan(reads, shape, groups)
 
 

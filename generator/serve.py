@@ -27,7 +27,7 @@ from watchdog.observers import Observer
 from .build import SEARCH_JOB, Options, build, cache_folder, load
 from .cache import BuildCache
 from .config import SiteConfig, load_config, theme_dir
-from .deps import Job, digests, fingerprints, plan
+from .deps import STATIC_KEY, Job, digests, fingerprints, plan
 from .devserver import Broadcaster, PreviewServer
 from .diagnostics import ContentError, JourneydocsError, Report, Severity, UsageError
 from .reader import Reader
@@ -55,6 +55,7 @@ class Preview:
         self.files: dict[Job, list[str]] = {}
         self.digests: dict[str, str] = {}
         self.global_digest = ""
+        self.static_digest = ""
         self.lock = threading.Lock()
         self.sources: list | None = None
 
@@ -74,6 +75,7 @@ class Preview:
             self.prints = {job: fp for job, (fp, _) in result.manifest.items()}
             self.files = {job: list(files) for job, (_, files) in result.manifest.items()}
             self.global_digest = result.global_digest
+            self.static_digest = result.static_digest
             self.sources = None
             gc.collect()
             gc.freeze()  # the model is long-lived: keep the collector from rescanning it on every edit
@@ -142,7 +144,7 @@ class Preview:
                 self._send("reload", done)
 
             the_plan = plan(site)
-            prints = fingerprints(the_plan, current, self.global_digest)
+            prints = fingerprints(the_plan, {**current, STATIC_KEY: self.static_digest}, self.global_digest)
             rest = [job for job in the_plan.jobs if job not in primary and prints[job] != self.prints.get(job)]
             gone = [job for job in self.prints if job not in prints and job != SEARCH_JOB]  # the index stays
             paths = self._render(rest)

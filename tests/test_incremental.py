@@ -183,3 +183,12 @@ def test_a_build_without_the_cache_is_not_mistaken_for_the_last_cached_one(site:
     incremental = _build(site).output
     clean = build(Options(root=site, output=tmp_path / "clean", search=False, use_cache=False)).output
     assert _tree(incremental) == _tree(clean)
+
+
+def test_a_changed_stylesheet_rebuilds_the_static_files_only(site: Path) -> None:
+    shutil.copytree(ROOT / "themes/default", site / "themes/default")  # the site's own copy of the theme
+    _build(site)
+    css = site / "themes/default/static/journeydocs.css"
+    css.write_text(css.read_text(encoding="utf-8") + "\n.extra { color: red; }\n", encoding="utf-8")
+    assert set(_build(site).rendered_jobs) == {("static",)}  # pages only link to it
+    assert (site / "public/static/journeydocs.css").read_text(encoding="utf-8").endswith(".extra { color: red; }\n")
