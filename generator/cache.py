@@ -22,7 +22,7 @@ from .diagnostics import Diagnostic, Severity
 from .load import Document
 from .write import atomic_write
 
-FORMAT = 2
+FORMAT = 3
 
 
 class BuildCache:
@@ -134,13 +134,13 @@ def _manifest_name(target: Path) -> str:
 def _plain_document(doc: Document) -> tuple:
     return (
         doc.kind, doc.slug, doc.rel, doc.data, doc.body, doc.body_line,
-        doc.source, doc.offset, doc.digest, doc.is_yaml,
+        doc.source, doc.offset, doc.digest, doc.data_digest, doc.is_yaml,
     )
 
 
 def _document(raw: tuple) -> Document:
-    kind, slug, rel, data, body, body_line, source, offset, digest, is_yaml = raw
-    return Document(kind, slug, rel, data, body, body_line, source, offset, digest, is_yaml)
+    kind, slug, rel, data, body, body_line, source, offset, digest, data_digest, is_yaml = raw
+    return Document(kind, slug, rel, data, body, body_line, source, offset, digest, data_digest, is_yaml)
 
 
 def _plain_diagnostic(d: Diagnostic) -> tuple:

@@ -137,7 +137,7 @@ def digests(documents: Iterable[Document]) -> dict[str, str]:
     result = {}
     for d in documents:  # the path too: pages show where each document comes from
         result[d.key] = f"{d.digest}:{d.rel}"
-        result[d.key + "#data"] = hashlib.blake2b(d.source.encode(), digest_size=16).hexdigest() + ":" + d.rel
+        result[data_key(d.kind, d.slug)] = f"{d.data_digest}:{d.rel}"
     return result
 
 

@@ -58,6 +58,7 @@ class Document:
     source: str
     offset: int
     digest: str
+    data_digest: str  # of the front matter alone: what other pages show of the document
     is_yaml: bool
     _positions: list[Positions] = field(default_factory=list, compare=False, repr=False)
 
@@ -207,6 +208,7 @@ def parse_source(source: Source, raw: bytes) -> tuple[Document | None, list[Diag
         source=yaml_text,
         offset=yaml_offset,
         digest=digest(raw),
+        data_digest=digest(yaml_text.encode()),
         is_yaml=is_yaml,
     )
     return document, diagnostics
