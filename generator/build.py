@@ -296,7 +296,7 @@ def build(
     renderer = Renderer(site, built, cache.folder)
     manifest: dict[Job, tuple[str, dict[str, int]]] = {}
     spare = cache.spare(target) if target.is_dir() and keep_spare else None
-    cache.save_spare(target, None)  # from here on the spare is being changed
+    cache.forget(target, spare_only=True)  # from here on the spare is being changed
     with timings.phase("reuse"):
         out = Output(target, spare[0] if spare else None)  # recycling a spare lists its files
     with out:

@@ -7,6 +7,10 @@
 - the output before that (the *spare*) with its own manifest, which the next
   build updates instead of starting an output folder from nothing.
 
+Other modules keep their own sub-folders here: finished diagrams
+(``render.diagram``), compiled templates (``render.pages``), search bundles
+(``search``) and ``trash/`` (``write``).
+
 Entries are stored with :mod:`marshal` (plain data only, nothing executable) and
 a format version; anything unreadable is treated as a cache miss.
 """
@@ -23,6 +27,7 @@ from .load import Document
 from .write import atomic_write
 
 FORMAT = 3
+Manifest = dict[tuple[str, ...], tuple[str, dict[str, int]]]  # job -> (fingerprint, {file: size})
 
 
 class BuildCache:
@@ -46,42 +51,39 @@ class BuildCache:
         self._write("documents", data)
 
     # -- manifest ------------------------------------------------------------------
-    def manifest(self, target: Path) -> dict[tuple[str, ...], tuple[str, dict[str, int]]]:
-        raw = self._read(_manifest_name(target))
-        return {tuple(job): (fp, dict(files)) for job, (fp, files) in (raw or {}).items()}
+    def manifest(self, target: Path) -> Manifest:
+        return _manifest(self._read(_manifest_name(target)) or {})
 
-    def save_manifest(self, target: Path, entries: dict[tuple[str, ...], tuple[str, dict[str, int]]]) -> None:
+    def save_manifest(self, target: Path, entries: Manifest) -> None:
         self._write(_manifest_name(target), entries)
-        if self.folder is not None:
-            try:  # whose records these are, for stale_outputs()
-                atomic_write(self.folder / f"{_manifest_name(target)}.target", str(target))
+        record = self.folder / f"{_manifest_name(target)}.target" if self.folder else None
+        if record is not None and not record.exists():  # whose records these are, for stale_outputs()
+            try:
+                atomic_write(record, str(target))
             except OSError:
                 pass
 
-    def forget(self, target: Path) -> None:
-        """Drop what is recorded about *target*'s files: a build without the cache replaces them."""
-        if self.folder is not None:
-            for name in (_manifest_name(target), "spare-" + _manifest_name(target)):
+    def forget(self, target: Path, spare_only: bool = False) -> None:
+        """Drop what is recorded about *target*'s files (or its spare's) before they change."""
+        names = ["spare-" + _manifest_name(target)] + ([] if spare_only else [_manifest_name(target)])
+        for name in names:
+            if self.folder is not None:
                 (self.folder / f"{name}.marshal").unlink(missing_ok=True)
 
     # -- the spare output ----------------------------------------------------------
     def spare_dir(self, target: Path) -> Path | None:
         return self.folder / "spare" / _manifest_name(target) if self.folder else None
 
-    def spare(self, target: Path) -> tuple[Path, dict[tuple[str, ...], tuple[str, dict[str, int]]]] | None:
+    def spare(self, target: Path) -> tuple[Path, Manifest] | None:
         """The spare output of *target* and what each of its jobs wrote, if both are there."""
         folder = self.spare_dir(target)
         raw = self._read("spare-" + _manifest_name(target))
         if folder is None or raw is None or not folder.is_dir():
             return None
-        return folder, {tuple(job): (fp, dict(files)) for job, (fp, files) in raw.items()}
+        return folder, _manifest(raw)
 
-    def save_spare(self, target: Path, entries: dict[tuple[str, ...], tuple[str, dict[str, int]]] | None) -> None:
-        """Record the manifest of the spare output; None forgets it before the spare changes."""
-        if entries is None:
-            if self.folder is not None:
-                (self.folder / f"spare-{_manifest_name(target)}.marshal").unlink(missing_ok=True)
-            return
+    def save_spare(self, target: Path, entries: Manifest) -> None:
+        """Record the manifest of the spare output."""
         self._write("spare-" + _manifest_name(target), entries)
 
     def stale_outputs(self) -> list[Path]:
@@ -125,6 +127,10 @@ class BuildCache:
             atomic_write(self.folder / f"{name}.marshal", marshal.dumps(((FORMAT, __version__), payload)))
         except (OSError, ValueError):
             pass  # not caching only costs time
+
+
+def _manifest(raw: dict) -> Manifest:
+    return {tuple(job): (fp, dict(files)) for job, (fp, files) in raw.items()}
 
 
 def _manifest_name(target: Path) -> str:

@@ -21,7 +21,7 @@ import shutil
 import tempfile
 import threading
 from collections.abc import Callable
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from .diagnostics import OutputError
 
@@ -63,10 +63,14 @@ def _inside(child: Path, parent: Path) -> bool:
 
 def _inside_output(root: Path, rel: str) -> Path:
     """The path of output *rel* under *root*; every write and removal goes through this check."""
-    path = PurePosixPath(rel)
-    if path.is_absolute() or ".." in path.parts or not path.parts:
+    return root / _checked(rel)
+
+
+def _checked(rel: str) -> str:
+    """*rel* if it is a relative POSIX path that stays inside the output folder."""
+    if not rel or rel.startswith("/") or "\\" in rel or ".." in rel.split("/"):
         raise OutputError(f"internal error: output path {rel!r} escapes the output folder")
-    return root / path
+    return rel
 
 
 def atomic_write(path: Path, data: bytes | str) -> None:
@@ -164,9 +168,7 @@ class Output:
         linked: list[str] = []
         try:
             for rel in files:
-                if rel.startswith("/") or "\\" in rel or ".." in rel.split("/"):
-                    raise OutputError(f"internal error: output path {rel!r} escapes the output folder")
-                source, destination = os.path.join(self._target, rel), os.path.join(self._staging, rel)
+                source, destination = os.path.join(self._target, _checked(rel)), os.path.join(self._staging, rel)
                 folder = os.path.dirname(destination)
                 if folder not in self._folders:
                     os.makedirs(folder, exist_ok=True)
@@ -247,14 +249,9 @@ def _move_aside(target: Path, trash: Path | None, spare: Path | None = None) -> 
         except OSError:
             pass
     if trash is not None:
-        try:
-            trash.mkdir(parents=True, exist_ok=True)
-            old = Path(tempfile.mkdtemp(prefix=target.name + "-", dir=trash))
-            os.rmdir(old)
-            os.rename(target, old)
-            return old, False
-        except OSError:
-            pass
+        trashed = _into_trash(target, trash)
+        if trashed is not None:
+            return trashed, False
     old = Path(tempfile.mkdtemp(prefix=OLD_PREFIX + target.name + "-", dir=target.parent))
     os.rmdir(old)
     os.rename(target, old)
@@ -310,13 +307,20 @@ def list_files(root: str | Path) -> dict[str, int]:
 
 def move_to(folder: Path, trash: Path) -> None:
     """Move *folder* into *trash* (deleted in the background), or delete it here if it cannot move there."""
+    if _into_trash(folder, trash) is None:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _into_trash(folder: Path, trash: Path) -> Path | None:
+    """Rename *folder* to a free name in *trash*; None if it cannot go there (another file system)."""
     try:
         trash.mkdir(parents=True, exist_ok=True)
         old = Path(tempfile.mkdtemp(prefix=folder.name + "-", dir=trash))
         os.rmdir(old)
         os.rename(folder, old)
+        return old
     except OSError:
-        shutil.rmtree(folder, ignore_errors=True)
+        return None
 
 
 def empty_trash(trash: Path) -> None:
