@@ -23,30 +23,17 @@ import pytest
 
 from generator.build import Options, build, load
 
-try:  # tests/ is a package (tests/__init__.py); fall back to a plain module if it stops being one
-    from .sitecheck import (
-        Element,
-        active_content,
-        broken_links,
-        duplicate_ids,
-        ids,
-        links,
-        pages,
-        parse,
-        resolve,
-    )
-except ImportError:
-    from sitecheck import (  # type: ignore[no-redef]
-        Element,
-        active_content,
-        broken_links,
-        duplicate_ids,
-        ids,
-        links,
-        pages,
-        parse,
-        resolve,
-    )
+from .sitecheck import (
+    Element,
+    active_content,
+    broken_links,
+    duplicate_ids,
+    ids,
+    links,
+    pages,
+    parse,
+    resolve,
+)
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
