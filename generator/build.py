@@ -78,7 +78,6 @@ class Result:
     output: Path
     pages: int
     diagrams: int
-    files: int
     reused: int
     seconds: float
     timings: Timings
@@ -358,7 +357,6 @@ def build(
         output=target,
         pages=pages,
         diagrams=len(site.journeys),
-        files=len(out.written),
         reused=reused,
         seconds=time.perf_counter() - start,
         timings=timings,

@@ -13,16 +13,6 @@ from .diagnostics import Report
 from .load import Document, doc_key
 from .model import Site
 
-CHECKS = {
-    "JD101": "no indicator at the last stage (realize / reflect): value realised is not measured",
-    "JD102": "a stage with interactions but none in the band of visibility (shared)",
-    "JD103": "a moment of truth with negative emotion and no opportunity",
-    "JD104": "a persona that no journey uses",
-    "JD105": "a touchpoint that no journey uses",
-    "JD106": "a journey with several personas whose interactions name none of them",
-    "JD107": "a partnership journey with no shared interaction at co-create",
-}
-
 
 def run_checks(site: Site, documents: Mapping[str, Document], report: Report) -> None:
     """Add a warning for every practice problem; *documents* are keyed ``kind:slug``."""

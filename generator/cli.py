@@ -214,13 +214,11 @@ class ProgressBar:
     def __init__(self, total: int) -> None:
         self.total, self.done = max(total, 1), 0
         self.start = time.monotonic()
-        self.shown = False
 
     def __call__(self, count: int) -> None:
         self.done += count
         if time.monotonic() - self.start < self.DELAY:
             return
-        self.shown = True
         width = 30
         filled = int(width * self.done / self.total)
         sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {self.done:,}/{self.total:,} jobs")

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .diagnostics import ContentError, Diagnostic, Report, did_you_mean, one_of
+from .diagnostics import CHECKS, ContentError, Diagnostic, Report, did_you_mean, one_of
 
 CONFIG_NAME = "site.toml"
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -167,6 +167,10 @@ def load_config(root: Path) -> SiteConfig:
         line, col = _locate(text, "check", "ignore")
         report.error(rel, line, col, "'ignore' must be a list of check codes such as \"JD101\"")
         ignore = []
+    for code in ignore:
+        if code not in CHECKS:  # a misspelt code would silently silence nothing
+            line, col = _locate(text, "check", "ignore")
+            report.warning(rel, line, col, f"ignore: there is no check '{code}'{did_you_mean(code, CHECKS)}")
 
     for key in ("site.theme", "site.output_dir", "build.cache_dir"):
         if key in values and not str(values[key]).strip():

@@ -112,6 +112,18 @@ def one_of(choices: Sequence[str]) -> str:
     return ", ".join(f"'{c}'" for c in choices)
 
 
+# The practice checks (generator.checks), by the code that [check] ignore names.
+CHECKS = {
+    "JD101": "no indicator at the last stage (realize / reflect): value realised is not measured",
+    "JD102": "a stage with interactions but none in the band of visibility (shared)",
+    "JD103": "a moment of truth with negative emotion and no opportunity",
+    "JD104": "a persona that no journey uses",
+    "JD105": "a touchpoint that no journey uses",
+    "JD106": "a journey with several personas whose interactions name none of them",
+    "JD107": "a partnership journey with no shared interaction at co-create",
+}
+
+
 class JourneydocsError(Exception):
     """Base of every error the CLI reports without a traceback."""
 

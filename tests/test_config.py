@@ -63,3 +63,9 @@ def test_unknown_settings_are_warnings(tmp_path: Path) -> None:
     messages = [d.format() for d in config.warnings]
     assert "site.toml:2:1: warning: unknown setting 'titel' in [site] (did you mean 'title'?)" in messages
     assert "site.toml:4:1: warning: unknown table [bulid] (did you mean 'build'?)" in messages
+
+
+def test_an_unknown_check_code_in_ignore_is_a_warning(make_site, cli) -> None:
+    site = make_site({"site.toml": '[site]\ntitle = "T"\n[check]\nignore = ["JD101", "JD15"]\n'})
+    result = cli("check", "--site", site)
+    assert "site.toml:4:1: warning: ignore: there is no check 'JD15' (did you mean 'JD105'?)" in result.output
