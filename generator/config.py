@@ -16,8 +16,8 @@ from urllib.parse import urlsplit
 from .diagnostics import CHECKS, ContentError, Diagnostic, Report, did_you_mean, one_of
 
 CONFIG_NAME = "site.toml"
-SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-SLUG_RULE = "lower-case letters a-z, digits 0-9 and single hyphens between them"
+SLUG_RE = re.compile(r"^[a-z0-9-]+$")  # as the content format says: lower-case [a-z0-9-]
+SLUG_RULE = "lower-case letters a-z, digits 0-9 and hyphens"
 
 
 @dataclass(frozen=True, slots=True)

@@ -83,3 +83,10 @@ def test_build_refuses_content_with_errors_and_writes_nothing(cli, make_site) ->
     assert result.exit_code == 1
     assert "content/journeys/bad.md:2:1: error: the document is missing the required field 'personas'" in result.output
     assert not (site / "public").exists()
+
+
+def test_slugs_follow_the_content_format_hyphens_anywhere(make_site, cli) -> None:
+    # content-format.md: "Slugs are lower-case [a-z0-9-]" -- no rule about where hyphens go
+    site = make_site({"content/personas/ops--team-.md": "---\nname: Ops team\nrole: provider\n---\n"})
+    result = cli("check", "--site", site)
+    assert "not a valid slug" not in result.output, result.output
