@@ -22,7 +22,7 @@ from . import __version__
 from .cache import BuildCache
 from .checks import run_checks
 from .config import CONFIG_NAME, SiteConfig, load_config, setting_position, theme_dir
-from .deps import STATIC_KEY, Job, digests, fingerprints, plan
+from .deps import STATIC_KEY, Job, digests, fingerprints, plan, search_fingerprint
 from .diagnostics import ContentError, OutputError, Report, UsageError
 from .load import Document, Source, discover
 from .model import Site, build_site
@@ -290,6 +290,8 @@ def build(
         everything = global_digest(config, options, built)
         static = static_digest(config)
         prints = fingerprints(the_plan, {**digests(loaded.documents), STATIC_KEY: static}, everything)
+        if config.search:  # runs after the others, over the finished pages
+            prints[SEARCH_JOB] = search_fingerprint(prints, config.language)
         previous = cache.manifest(target) if target.is_dir() else {}
 
     renderer = Renderer(site, built, cache.folder)
@@ -302,7 +304,7 @@ def build(
         with timings.phase("reuse"):
             todo: list[Job] = []
             kept = spare[1] if spare and out.recycled else {}
-            for job in the_plan.jobs:
+            for job in prints:
                 old, mine = previous.get(job), kept.get(job)
                 if mine and mine[0] == prints[job] and out.keep(mine[1]):
                     manifest[job] = mine
@@ -311,11 +313,13 @@ def build(
                 else:
                     todo.append(job)
             out.prune()  # the spare's other files go before rendering: a file may become a folder
-        reused = len(the_plan.jobs) - len(todo)
+        reused = len(prints) - len(todo)
+        index = SEARCH_JOB in todo
+        todo = [job for job in todo if job != SEARCH_JOB]
         # Journeys first: they are the heaviest jobs, so workers finish together.
         todo.sort(key=lambda job: job[0] != "journey")
         processes = worker_count(workers(config, options), len(todo))
-        tick = progress(len(the_plan.jobs)) if progress else None
+        tick = progress(len(prints)) if progress else None
         if tick and reused:
             tick(reused)
         with timings.phase("render"):
@@ -325,23 +329,17 @@ def build(
                 manifest[job] = (prints[job], dict(files))
         timings.phases["diagrams"] = renderer.diagram_seconds
         timings.phases["pages"] = renderer.page_seconds
-        if config.search:
+        if index:
             with timings.phase("search"):
-                search = previous.get(SEARCH_JOB)
-                # The live index fits only if every page is the live output's: with a
-                # recycled spare, "nothing rendered" can also mean "as two builds ago".
-                same_pages = manifest.keys() == previous.keys() - {SEARCH_JOB} and all(
-                    previous[job] == entry for job, entry in manifest.items()
-                )
-                if same_pages and search and out.reuse(search[1]):
-                    manifest[SEARCH_JOB] = search
-                else:
-                    out.clear(FOLDER)
-                    index_site(out.staging, config.language, cache.folder / "search" if cache.folder else None)
-                    files = {f"{FOLDER}/{rel}": size for rel, size in list_files(out.staging / FOLDER).items()}
-                    for rel in files:
-                        out.claim(rel)
-                    manifest[SEARCH_JOB] = ("", files)
+                out.clear(FOLDER)
+                bundles = cache.folder / "search" if cache.folder else None
+                index_site(out.staging, config.language, prints[SEARCH_JOB], bundles)
+                files = {f"{FOLDER}/{rel}": size for rel, size in list_files(out.staging / FOLDER).items()}
+                for rel in files:
+                    out.claim(rel)
+                manifest[SEARCH_JOB] = (prints[SEARCH_JOB], files)
+                if tick:
+                    tick(1)
         with timings.phase("write"):
             # Until the new manifests are saved, none may describe the swapped folders:
             # a build killed in between then simply renders everything again.

@@ -141,6 +141,14 @@ def digests(documents: Iterable[Document]) -> dict[str, str]:
     return result
 
 
+def search_fingerprint(prints: Mapping[Job, str], language: str) -> str:
+    """The search index's fingerprint: every page it indexes, by its job's fingerprint."""
+    h = hashlib.blake2b(language.encode(), digest_size=16)
+    for job in sorted(prints):
+        h.update(("\x00".join(job) + "=" + prints[job] + "\x01").encode())
+    return h.hexdigest()
+
+
 def fingerprints(plan: Plan, digests: Mapping[str, str], global_digest: str) -> dict[Job, str]:
     """A hash per job of everything it reads; equal fingerprints mean equal outputs."""
     entry = {key: f"\x01{key}={value}".encode() for key, value in digests.items()}  # encoded once

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import hashlib
 import logging
 import os
 import shutil
@@ -22,15 +21,15 @@ FOLDER = "pagefind"
 KEEP = 4  # search bundles kept in the build cache
 
 
-def index_site(staging: Path, language: str, cache: Path | None = None) -> None:
+def index_site(staging: Path, language: str, key: str, cache: Path | None = None) -> None:
     """Index every page under *staging* and write the search bundle to ``staging/pagefind``.
 
     Pagefind writes its filter and metadata indexes in an unstable order
     (Pagefind issue #638), so the same pages can give different bytes.  The
-    bundle is therefore cached by a hash of the pages it indexes: building the
-    same pages again reuses the same bundle, keeping builds byte-identical.
+    bundle is therefore cached by *key*, the fingerprint of the pages it
+    indexes: building the same pages again reuses the same bundle, keeping
+    builds byte-identical.
     """
-    key = _pages_digest(staging, language)
     stored = cache / key if cache is not None else None
     if stored is not None and all((stored / name).is_file() for name in ("pagefind-entry.json", "pagefind.js")):
         shutil.copytree(stored, staging / FOLDER)
@@ -50,14 +49,6 @@ def index_site(staging: Path, language: str, cache: Path | None = None) -> None:
             os.replace(partial, stored)
         except OSError:
             pass
-
-
-def _pages_digest(staging: Path, language: str) -> str:
-    h = hashlib.blake2b(digest_size=16)
-    h.update(language.encode())
-    for path in sorted(staging.rglob("*.html")):
-        h.update(path.relative_to(staging).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
-    return h.hexdigest()
 
 
 def _run_pagefind(staging: Path, language: str) -> None:
