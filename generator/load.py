@@ -90,16 +90,21 @@ def discover(root: Path) -> tuple[list[Source], list[Diagnostic]]:
         for path in _walk(base, content):
             rel = path.relative_to(root).as_posix()
             name = path.name
-            if name.startswith(".") or name.endswith("~") or name.startswith("#"):
-                continue  # editor swap and backup files
+            if editor_file(name):
+                continue
             if not name.endswith(MARKDOWN_SUFFIXES + YAML_SUFFIXES):
                 notes.append(
-                    Diagnostic(rel, 1, 1, Severity.WARNING, f"ignored: {kind} files end in .md or .yaml")
+                    Diagnostic(rel, 1, 1, Severity.WARNING, f"ignored: {kind} files end in .md or .yaml (or .markdown, .yml)")
                 )
                 continue
             sources.append(Source(kind, path, rel, path.stem))
     sources.sort(key=lambda s: s.rel)
     return sources, notes
+
+
+def editor_file(name: str) -> bool:
+    """Hidden, swap, backup and lock files that editors leave beside content: never content."""
+    return name.startswith((".", "#")) or name.endswith(("~", ".swp", ".tmp"))
 
 
 def _walk(base: Path, content: Path) -> Iterator[Path]:

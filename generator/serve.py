@@ -30,6 +30,7 @@ from .config import SiteConfig, load_config, theme_dir
 from .deps import STATIC_KEY, Job, digests, fingerprints, plan
 from .devserver import Broadcaster, PreviewServer
 from .diagnostics import ContentError, JourneydocsError, Report, Severity, UsageError
+from .load import editor_file
 from .reader import Reader
 from .render.site import Renderer
 from .write import check_output_dir, remove_file, replace_file
@@ -71,6 +72,8 @@ class Preview:
                     replace_file(self.output, "index.html", PLACEHOLDER)
                     replace_file(self.output, "404.html", PLACEHOLDER)
                 return False
+            # The preview rewrites its files in place from now on: no later build may trust this record.
+            BuildCache(cache_folder(result.site.config, self.options)).forget(self.output)
             self.renderer = result.renderer
             self.prints = {job: fp for job, (fp, _) in result.manifest.items()}
             self.files = {job: list(files) for job, (_, files) in result.manifest.items()}
@@ -130,8 +133,6 @@ class Preview:
             renderer.pages.rebind(site)
             self._show_errors([])
 
-            # Files now change in place of what the build cache recorded for this folder.
-            BuildCache(cache_folder(loaded.config, self.options)).forget(self.output)
             primary: list[Job] = []
             for key in sorted(changed):
                 if "#" in key:  # a part of a document (its front matter): the document itself is listed too
@@ -161,7 +162,6 @@ class Preview:
         with self.lock:
             if self.renderer is None:
                 return
-            BuildCache(cache_folder(self.renderer.site.config, self.options)).forget(self.output)  # in place
             self._render([("static",)])
         self._send("css" if css_only else "reload", [] if css_only else ["*"])
 
@@ -243,7 +243,7 @@ class Watcher(FileSystemEventHandler):
     def _relevant(self, path: Path) -> bool:
         if path.parent == self.root:
             return path.name == "site.toml"
-        return not path.name.startswith(".") and not path.name.endswith(("~", ".swp", ".tmp"))
+        return not editor_file(path.name)  # the same files the build skips
 
     def _loop(self) -> None:
         while True:
