@@ -209,12 +209,12 @@ class Watcher(FileSystemEventHandler):
         self.observer = Observer()
         self.on_rebuild: Callable[[set[Path]], None] | None = None
         self.theme = _theme(self.root)  # looked up again only when site.toml changes
+        self.watched: set[Path] = set()
 
     def start(self) -> None:
         folders = {self.root / "content", self.root / "templates", self.theme}
         for folder in sorted(folders):
-            if folder.is_dir():
-                self.observer.schedule(self, str(folder), recursive=True)
+            self._watch(folder)
         self.observer.schedule(self, str(self.root), recursive=False)  # site.toml
         self.observer.start()
         threading.Thread(target=self._loop, name="journeydocs-rebuild", daemon=True).start()
@@ -239,6 +239,11 @@ class Watcher(FileSystemEventHandler):
             with self.wake:
                 self.pending.update(relevant)
                 self.wake.notify_all()
+
+    def _watch(self, folder: Path) -> None:
+        if folder.is_dir() and folder not in self.watched:
+            self.observer.schedule(self, str(folder), recursive=True)
+            self.watched.add(folder)
 
     def _relevant(self, path: Path) -> bool:
         if path.parent == self.root:
@@ -271,7 +276,10 @@ class Watcher(FileSystemEventHandler):
     def _rebuild(self, changed: set[Path]) -> None:
         content, static = self.root / "content", self.theme / "static"
         if self.root / "site.toml" in changed:
-            self.theme = _theme(self.root)
+            theme = _theme(self.root)
+            if theme != self.theme:  # another theme: watch its folder from now on
+                self.theme = theme
+                self._watch(theme)
         if all(_inside(p, content) for p in changed):
             self.preview.update(changed)
         elif all(_inside(p, static) for p in changed):

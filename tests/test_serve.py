@@ -17,7 +17,7 @@ from generator.build import Options
 from generator.devserver import Broadcaster, PreviewServer
 from generator.serve import Preview, Watcher
 
-from .conftest import FIXTURES
+from .conftest import FIXTURES, ROOT
 
 MINI = FIXTURES / "mini"
 
@@ -210,3 +210,20 @@ def test_strict_preview_shows_the_warnings_that_stop_it(tmp_path: Path) -> None:
     journey.write_text(journey.read_text("utf-8").replace("title: ", "colour: blue\ntitle: ", 1), "utf-8")
     preview.update({journey})
     assert preview.errors and all(":" in e and "warning" in e for e in preview.errors), preview.errors
+
+
+def test_switching_theme_in_site_toml_watches_the_new_theme(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    shutil.copytree(MINI, site, ignore=shutil.ignore_patterns(".journeydocs-cache", "public"))
+    shutil.copytree(ROOT / "themes/default", site / "themes/alt")
+    preview = Preview(Options(root=site, search=False), tmp_path / "preview", Broadcaster())
+    assert preview.full()
+    watcher = Watcher(preview, site)
+    watcher.start()
+    try:
+        config = site / "site.toml"
+        config.write_text(config.read_text("utf-8").replace('language = "en"', 'language = "en"\ntheme = "alt"'), "utf-8")
+        watcher._rebuild({config.resolve()})
+        assert (site / "themes/alt").resolve() in watcher.watched  # edits to the new theme reach the preview
+    finally:
+        watcher.stop()
