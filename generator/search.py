@@ -8,8 +8,6 @@ type, persona, stage) with ``data-pagefind-filter`` attributes in the templates.
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import logging
 import os
 import shutil
@@ -52,6 +50,9 @@ def index_site(staging: Path, language: str, key: str, cache: Path | None = None
 
 
 def _run_pagefind(staging: Path, language: str) -> None:
+    import asyncio  # here, not at the top: only a build that indexes pays for importing them
+    import concurrent.futures
+
     try:
         from pagefind.index import PagefindIndex
     except ImportError as exc:  # pragma: no cover - a dependency of the package
