@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -13,6 +14,7 @@ from generator.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+MINI = FIXTURES / "mini"  # a small, valid site that uses every feature
 
 MINIMAL_SITE = {
     "site.toml": '[site]\ntitle = "Test site"\nbase_url = "https://example.org/test/"\n',
@@ -87,3 +89,28 @@ def cli() -> Callable[..., Result]:
         return runner.invoke(main, [str(a) for a in args], catch_exceptions=False)
 
     return run
+
+
+@pytest.fixture
+def mini_copy(tmp_path: Path) -> Path:
+    """A copy of the mini site to edit, without the cache or output its fixture folder may hold."""
+    root = tmp_path / "site"
+    shutil.copytree(MINI, root, ignore=shutil.ignore_patterns(".journeydocs-cache", "public"))
+    return root
+
+
+def files(folder: Path) -> dict[str, bytes]:
+    """Every file under *folder* with its bytes, by relative POSIX path."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def tree(folder: Path) -> tuple[dict[str, bytes], set[str]]:
+    """The files under *folder* and its sub-folders (an empty folder left behind counts too)."""
+    return files(folder), {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_dir()}
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    """Replace the first *old* in a text file by *new*; *old* must be there."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")

@@ -9,43 +9,32 @@ import pytest
 
 from generator.build import Options, build
 
-from .conftest import FIXTURES, ROOT
+from .conftest import ROOT, edit, files, tree
 
-MINI = FIXTURES / "mini"
 SHARED = {("index", "1"), ("personas",), ("touchpoints",), ("stages",), ("insights",), ("feeds",)}
 
 
 @pytest.fixture
-def site(tmp_path: Path) -> Path:
-    root = tmp_path / "site"
-    shutil.copytree(MINI, root, ignore=shutil.ignore_patterns(".journeydocs-cache", "public"))
-    return root
+def site(mini_copy: Path) -> Path:
+    return mini_copy
 
 
 def _build(root: Path):  # type: ignore[no-untyped-def]
     return build(Options(root=root, search=False, workers=1))
 
 
-def _files(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
-
-
-def _edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text, f"{old!r} not in {path}"
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
 def test_nothing_changed_renders_nothing(site: Path) -> None:
     first = _build(site)
     second = _build(site)
-    assert first.rendered == len(first.rendered_jobs) > 0
+    assert first.reused == 0 and first.rendered > 0  # a first build renders everything
     assert second.rendered_jobs == [] and second.reused == first.rendered
 
 
 def test_a_changed_journey_rebuilds_its_dependants_only(site: Path) -> None:
     _build(site)
-    _edit(site / "content/journeys/order-service.md", "title: Order a service", "title: Order a new service")
+    edit(site / "content/journeys/order-service.md", "title: Order a service", "title: Order a new service")
     result = _build(site)
     expected = {
         ("journey", "order-service"),
@@ -62,7 +51,7 @@ def test_a_changed_journey_rebuilds_its_dependants_only(site: Path) -> None:
 
 def test_a_changed_persona_rebuilds_its_page_and_its_journeys(site: Path) -> None:
     _build(site)
-    _edit(site / "content/personas/priya-provider.md", "name: ", "name: Dr ")
+    edit(site / "content/personas/priya-provider.md", "name: ", "name: Dr ")
     rendered = set(_build(site).rendered_jobs)
     journeys = {job for job in rendered if job[0] == "journey"}
     assert ("persona", "priya-provider") in rendered
@@ -73,7 +62,7 @@ def test_a_changed_persona_rebuilds_its_page_and_its_journeys(site: Path) -> Non
 
 def test_a_changed_touchpoint_rebuilds_the_journeys_that_use_it(site: Path) -> None:
     _build(site)
-    _edit(site / "content/touchpoints/invoice.md", "name: ", "name: Monthly ")
+    edit(site / "content/touchpoints/invoice.md", "name: ", "name: Monthly ")
     rendered = set(_build(site).rendered_jobs)
     users = {("journey", "order-service")}
     assert ("touchpoint", "invoice") in rendered
@@ -85,20 +74,20 @@ def test_a_changed_touchpoint_rebuilds_the_journeys_that_use_it(site: Path) -> N
 def test_templates_and_settings_rebuild_everything(site: Path, change: str) -> None:
     first = _build(site)
     if change == "template":
-        _edit(site / "templates/404.html", "Lost in the journey", "Lost on the journey")
+        edit(site / "templates/404.html", "Lost in the journey", "Lost on the journey")
     else:
-        _edit(site / "site.toml", 'title = "Mini Journeys"', 'title = "Tiny Journeys"')
+        edit(site / "site.toml", 'title = "Mini Journeys"', 'title = "Tiny Journeys"')
     result = _build(site)
     assert set(result.rendered_jobs) == set(first.rendered_jobs)
 
 
 def test_incremental_output_equals_a_clean_build(site: Path, tmp_path: Path) -> None:
     _build(site)
-    _edit(site / "content/journeys/order-service.md", "title: Order a service", "title: Order a new service")
+    edit(site / "content/journeys/order-service.md", "title: Order a service", "title: Order a new service")
     (site / "content/personas/uma-user.md").write_text("---\nname: Uma U.\nrole: user\n---\nUses it.\n", encoding="utf-8")
     incremental = _build(site).output
     clean = build(Options(root=site, output=tmp_path / "clean", search=False, use_cache=False)).output
-    assert _files(incremental) == _files(clean)
+    assert files(incremental) == files(clean)
 
 
 def test_diagram_cache_is_used_and_safe_to_delete(site: Path) -> None:
@@ -106,16 +95,16 @@ def test_diagram_cache_is_used_and_safe_to_delete(site: Path) -> None:
     cache = site / ".journeydocs-cache"
     svgs = sorted((cache / "diagrams").rglob("*.svg"))
     assert len(svgs) == 2  # one per published journey
-    before = _files(site / "public")
+    before = files(site / "public")
     shutil.rmtree(cache)
     _build(site)
-    assert _files(site / "public") == before
+    assert files(site / "public") == before
 
 
 def test_output_is_identical_whatever_the_worker_count(tmp_path: Path) -> None:
     one = build(Options(root=ROOT, output=tmp_path / "one", search=False, workers=1, use_cache=False)).output
     two = build(Options(root=ROOT, output=tmp_path / "two", search=False, workers=2, use_cache=False)).output
-    assert _files(one) == _files(two)
+    assert files(one) == files(two)
 
 
 def test_editing_prose_rebuilds_only_the_page_that_shows_it(site: Path) -> None:
@@ -129,31 +118,26 @@ def test_editing_prose_rebuilds_only_the_page_that_shows_it(site: Path) -> None:
     assert set(_build(site).rendered_jobs) == {("persona", "priya-provider"), ("feeds",)}
 
 
-def _tree(folder: Path) -> tuple[dict[str, bytes], set[str]]:
-    files = _files(folder)
-    folders = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_dir()}
-    return files, folders
-
 
 def test_a_series_of_edits_equals_clean_builds(site: Path, tmp_path: Path) -> None:
     """From the third build on the output before last is recycled: it must end up exact."""
     journeys = site / "content/journeys"
     steps = [
-        lambda: _edit(journeys / "order-service.md", "title: Order a service", "title: Order a new service"),
-        lambda: _edit(journeys / "get-support.yaml", "title: Get support", "title: Get help"),
+        lambda: edit(journeys / "order-service.md", "title: Order a service", "title: Order a new service"),
+        lambda: edit(journeys / "get-support.yaml", "title: Get support", "title: Get help"),
         lambda: (journeys / "lost-card.md").write_text(
             "---\ntitle: Report a lost card\npersonas: [uma-user]\nstages:\n  engage:\n    interactions:\n"
             "      - {touchpoint: help-desk, action: Calls the desk}\n---\nShort.\n", encoding="utf-8"),
-        lambda: _edit(journeys / "order-service.md", "title: Order a new service", "title: Order a service"),
+        lambda: edit(journeys / "order-service.md", "title: Order a new service", "title: Order a service"),
         lambda: (journeys / "lost-card.md").unlink(),  # a journey goes: its folder must go too
-        lambda: _edit(journeys / "get-support.yaml", "title: Get help", "title: Get support"),
+        lambda: edit(journeys / "get-support.yaml", "title: Get help", "title: Get support"),
     ]
     _build(site)
     for number, step in enumerate(steps):
         step()
         incremental = _build(site).output
         clean = build(Options(root=site, output=tmp_path / f"clean-{number}", search=False, use_cache=False)).output
-        assert _tree(incremental) == _tree(clean), f"after step {number + 1}"
+        assert tree(incremental) == tree(clean), f"after step {number + 1}"
     assert (site / ".journeydocs-cache" / "spare").is_dir()
 
 
@@ -166,7 +150,7 @@ def test_recycling_never_writes_into_the_live_site(site: Path) -> None:
     assert set(_build(site).rendered_jobs) == {("persona", "priya-provider"), ("feeds",)}
     # tree 2: get-support's page is tree 1's file, linked
     live = (site / "public/journeys/get-support/index.html").read_bytes()
-    _edit(journeys / "get-support.yaml", "title: Get support", "title: Get help")
+    edit(journeys / "get-support.yaml", "title: Get support", "title: Get help")
     _build(site)  # tree 3 recycles tree 1, where get-support's page is the same file as tree 2's
     spares = [p for p in (site / ".journeydocs-cache" / "spare").iterdir() if p.is_dir()]
     assert len(spares) == 1  # tree 2, replaced by tree 3
@@ -177,12 +161,12 @@ def test_recycling_never_writes_into_the_live_site(site: Path) -> None:
 def test_a_build_without_the_cache_is_not_mistaken_for_the_last_cached_one(site: Path, tmp_path: Path) -> None:
     journey = site / "content/journeys/order-service.md"
     _build(site)  # the cache records this output
-    _edit(journey, "title: Order a service", "title: Order b service")  # same sizes: only content tells
+    edit(journey, "title: Order a service", "title: Order b service")  # same sizes: only content tells
     build(Options(root=site, search=False, use_cache=False))  # replaces it, unrecorded
-    _edit(journey, "title: Order b service", "title: Order a service")  # as recorded again
+    edit(journey, "title: Order b service", "title: Order a service")  # as recorded again
     incremental = _build(site).output
     clean = build(Options(root=site, output=tmp_path / "clean", search=False, use_cache=False)).output
-    assert _tree(incremental) == _tree(clean)
+    assert tree(incremental) == tree(clean)
 
 
 def test_a_changed_stylesheet_rebuilds_the_static_files_only(site: Path) -> None:

@@ -21,22 +21,13 @@ from generator.build import Options, build
 from generator.devserver import Broadcaster
 from generator.serve import Preview
 
-from .conftest import FIXTURES
-
-MINI = FIXTURES / "mini"
+from .conftest import ROOT, edit, tree
 
 
 @pytest.fixture
-def site(tmp_path: Path) -> Path:
-    root = tmp_path / "site"
-    shutil.copytree(MINI, root, ignore=shutil.ignore_patterns(".journeydocs-cache", "public"))
-    return root
+def site(mini_copy: Path) -> Path:
+    return mini_copy
 
-
-def _tree(folder: Path) -> tuple[dict[str, bytes], set[str]]:
-    files = {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
-    folders = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_dir()}
-    return files, folders
 
 
 def _index(folder: Path) -> bytes:
@@ -52,17 +43,12 @@ def _same_as_clean(site: Path, tmp_path: Path, name: str, search: bool = False) 
         assert entry[0]["languages"] == entry[1]["languages"] or _pages(entry[0]) == _pages(entry[1])
         shutil.rmtree(live / "pagefind")
         shutil.rmtree(clean / "pagefind")
-    assert _tree(live) == _tree(clean), name
+    assert tree(live) == tree(clean), name
 
 
 def _pages(entry: dict) -> dict[str, int]:
     return {language: data["page_count"] for language, data in entry["languages"].items()}
 
-
-def _edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
 @pytest.mark.slow
@@ -85,7 +71,7 @@ def test_a_removed_journey_leaves_the_search_index(site: Path, tmp_path: Path) -
     build(Options(root=site))
     extra.unlink()
     build(Options(root=site))
-    _edit(site / "content/journeys/order-service.md", "title: Order a service", "title: Order a new service")
+    edit(site / "content/journeys/order-service.md", "title: Order a service", "title: Order a new service")
     build(Options(root=site))  # recycles the folder that still has lost-card
     assert b"lost-card" not in _index(site / "public") and b"card went missing" not in _index(site / "public")
     _same_as_clean(site, tmp_path, "clean", search=True)
@@ -106,7 +92,7 @@ def test_a_build_killed_after_the_swap_does_not_leave_a_trusted_stale_manifest(
 ) -> None:
     journey = site / "content/journeys/order-service.md"
     build(Options(root=site, search=False))
-    _edit(journey, "title: Order a service", "title: Order b service")  # same sizes: only content tells
+    edit(journey, "title: Order a service", "title: Order b service")  # same sizes: only content tells
 
     def killed(*_args: object) -> None:
         raise KeyboardInterrupt  # the process dies right after the folders were swapped
@@ -115,12 +101,12 @@ def test_a_build_killed_after_the_swap_does_not_leave_a_trusted_stale_manifest(
         patch.setattr(cache_module.BuildCache, "save_manifest", killed)
         with pytest.raises(KeyboardInterrupt):
             build(Options(root=site, search=False))
-    _edit(journey, "title: Order b service", "title: Order a service")
+    edit(journey, "title: Order b service", "title: Order a service")
     for step in range(3):  # the next build, and the one that recycles what the killed build left
         build(Options(root=site, search=False))
         _same_as_clean(site, tmp_path, f"clean-{step}")
         if step == 0:
-            _edit(site / "content/personas/uma-user.md", "name: ", "name: Ms ")
+            edit(site / "content/personas/uma-user.md", "name: ", "name: Ms ")
 
 
 def test_the_preview_server_writing_in_place_is_not_trusted_later(site: Path, tmp_path: Path) -> None:
@@ -129,15 +115,15 @@ def test_the_preview_server_writing_in_place_is_not_trusted_later(site: Path, tm
     preview = Preview(options, output, Broadcaster())
     assert preview.full()
     journey = site / "content/journeys/order-service.md"
-    _edit(journey, "title: Order a service", "title: Order b service")
+    edit(journey, "title: Order a service", "title: Order b service")
     preview.update({journey})  # rewrites pages of the folder the cache recorded
-    _edit(site / "templates/404.html", "Lost in the journey", "Lost on the journey")
+    edit(site / "templates/404.html", "Lost in the journey", "Lost on the journey")
     assert preview.full()
-    _edit(journey, "title: Order b service", "title: Order a service")
-    _edit(site / "templates/404.html", "Lost on the journey", "Lost in the journey")
+    edit(journey, "title: Order b service", "title: Order a service")
+    edit(site / "templates/404.html", "Lost on the journey", "Lost in the journey")
     assert preview.full()
     clean = build(Options(root=site, output=tmp_path / "clean", search=False, use_cache=False)).output
-    assert _tree(output) == _tree(clean)
+    assert tree(output) == tree(clean)
     assert not list((site / ".journeydocs-cache").glob("spare/*"))  # the preview keeps no spare
 
 
@@ -182,7 +168,7 @@ def test_the_spare_of_a_deleted_output_folder_is_deleted(site: Path, tmp_path: P
 
 def test_a_file_that_becomes_a_folder_in_the_theme(site: Path, tmp_path: Path) -> None:
     theme = site / "themes/default"
-    shutil.copytree(Path(__file__).resolve().parents[1] / "themes/default", theme)
+    shutil.copytree(ROOT / "themes/default", theme)
     icons = theme / "static/icons"
     icons.write_text("a file for now", encoding="utf-8")
     for _ in range(2):  # the second build keeps the first one's output as the spare
@@ -219,7 +205,7 @@ def test_an_interrupted_copy_of_the_search_bundle_is_never_used(site: Path, monk
 
 
 def test_a_stylesheet_refreshed_by_the_preview_is_not_trusted_later(site: Path, tmp_path: Path) -> None:
-    shutil.copytree(Path(__file__).resolve().parents[1] / "themes/default", site / "themes/default")
+    shutil.copytree(ROOT / "themes/default", site / "themes/default")
     css = site / "themes/default/static/journeydocs.css"
     original = css.read_text(encoding="utf-8")
     build(Options(root=site, search=False))

@@ -14,7 +14,7 @@ import pytest
 from generator.build import Options, build
 from generator.diagnostics import ContentError, OutputError
 
-from .conftest import MINIMAL_SITE
+from .conftest import MINIMAL_SITE, files
 
 
 def _messages(site: Path) -> list[str]:
@@ -84,7 +84,7 @@ def test_unsafe_output_dirs_are_refused(make_site, where: str) -> None:
 def test_failed_render_leaves_previous_output_untouched(make_site, monkeypatch) -> None:
     site = make_site()
     build(Options(root=site))
-    before = _snapshot(site / "public")
+    before = files(site / "public")
 
     def explode(*args, **kwargs):
         raise RuntimeError("boom mid-render")
@@ -92,7 +92,7 @@ def test_failed_render_leaves_previous_output_untouched(make_site, monkeypatch) 
     monkeypatch.setattr("generator.render.pages.Pages.touchpoint", explode)
     with pytest.raises(RuntimeError):
         build(Options(root=site, use_cache=False))
-    assert _snapshot(site / "public") == before
+    assert files(site / "public") == before
     assert [p.name for p in site.iterdir() if p.name.startswith((".journeydocs-tmp", ".journeydocs-old"))] == []
 
 
@@ -101,7 +101,7 @@ def test_sigint_mid_build_leaves_previous_output_untouched(tmp_path: Path) -> No
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     command = [sys.executable, "-m", "generator", "build", "--site", str(site), "--no-cache"]
     subprocess.run(command, check=True, env=env, capture_output=True)
-    before = _snapshot(site / "public")
+    before = files(site / "public")
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
     while not any(p.name.startswith(".journeydocs-tmp-") for p in site.iterdir()):
@@ -113,12 +113,9 @@ def test_sigint_mid_build_leaves_previous_output_untouched(tmp_path: Path) -> No
     _, err = process.communicate(timeout=60)
     assert process.returncode == 130, err
     assert b"Traceback" not in err
-    assert _snapshot(site / "public") == before
+    assert files(site / "public") == before
     assert [p.name for p in site.iterdir() if p.name.startswith((".journeydocs-tmp", ".journeydocs-old"))] == []
 
-
-def _snapshot(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def _big_site(root: Path, journeys: int) -> Path:
@@ -149,7 +146,7 @@ def test_builds_in_two_directories_are_identical(make_site, tmp_path: Path) -> N
     first, second = tmp_path / "one" / "out", tmp_path / "two" / "deeper" / "out"
     build(Options(root=site, output=first))
     build(Options(root=site, output=second))
-    assert _snapshot(first) == _snapshot(second)
+    assert files(first) == files(second)
 
 
 def test_unsafe_output_dir_in_site_toml_points_at_the_setting(cli, make_site) -> None:

@@ -17,9 +17,8 @@ from generator.build import Options
 from generator.devserver import Broadcaster, PreviewServer
 from generator.serve import Preview, Watcher
 
-from .conftest import FIXTURES, ROOT
+from .conftest import MINI, ROOT
 
-MINI = FIXTURES / "mini"
 
 
 class Running:

@@ -23,6 +23,7 @@ import pytest
 
 from generator.build import Options, build, load
 
+from .conftest import MINI, files
 from .sitecheck import (
     Element,
     active_content,
@@ -37,7 +38,6 @@ from .sitecheck import (
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-MINI = HERE / "fixtures" / "mini"
 MINI_BASE_URL = "https://example.org/mini/"
 MINI_BASE_PATH = "/mini/"
 
@@ -538,15 +538,12 @@ def test_numbered_heading_ids_do_not_collide_with_a_heading_ending_in_a_number(t
 # -- the build as a whole --------------------------------------------------------------
 
 
-def _files(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
-
 
 @pytest.mark.parametrize("build_name, site", [pytest.param("mini", MINI, id="mini"), pytest.param("sample", REPO, id="sample")])
 def test_builds_are_byte_identical(build_name: str, site: Path, tmp_path: Path, request: pytest.FixtureRequest) -> None:
     first: Path = request.getfixturevalue(build_name)
     second = build(Options(root=site, output=tmp_path / "elsewhere" / "site")).output
-    one, two = _files(first), _files(second)
+    one, two = files(first), files(second)
     assert sorted(one) == sorted(two)
     differ = [rel for rel in one if one[rel] != two[rel]]
     assert not differ, f"differ between two builds: {differ}"
