@@ -32,7 +32,14 @@ from .render.pages import template_dirs
 from .render.site import Renderer, run_jobs
 from .search import FOLDER, index_site
 from .validate import validate
-from .write import Output, check_output_dir, clean_leftovers, empty_trash, list_files, move_to
+from .write import (
+    Output,
+    check_output_dir,
+    clean_leftovers,
+    empty_trash,
+    list_files,
+    move_to,
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,8 @@ from pathlib import Path
 from .diagnostics import Diagnostic, Severity
 from .yamlload import Positions, YamlProblem, parse
 
-KINDS = {"journeys": "journey", "personas": "persona", "touchpoints": "touchpoint"}
+KINDS = {"journeys": "journey", "personas": "persona", "touchpoints": "touchpoint"}  # folder -> kind
+FOLDERS = {kind: folder for folder, kind in KINDS.items()}  # kind -> folder under content/
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 YAML_SUFFIXES = (".yaml", ".yml")
 MAX_FILE_BYTES = 10 * 1024 * 1024

@@ -11,9 +11,8 @@ from pathlib import Path
 
 from .config import SiteConfig
 from .diagnostics import UsageError
+from .load import FOLDERS
 from .render.markdown import slugify
-
-FOLDERS = {"journey": "journeys", "persona": "personas", "touchpoint": "touchpoints"}
 
 
 def _yaml_text(value: str) -> str:

@@ -30,7 +30,8 @@ from .config import SiteConfig, load_config, theme_dir
 from .deps import STATIC_KEY, Job, digests, fingerprints, plan
 from .devserver import Broadcaster, PreviewServer
 from .diagnostics import ContentError, JourneydocsError, Report, Severity, UsageError
-from .load import editor_file
+from .load import FOLDERS, editor_file
+from .model import Site
 from .reader import Reader
 from .render.site import Renderer
 from .write import check_output_dir, remove_file, replace_file
@@ -185,10 +186,9 @@ class Preview:
         self.events.send(event, data)
 
 
-def _exists(site: object, job: Job) -> bool:
+def _exists(site: Site, job: Job) -> bool:
     kind, slug = job
-    collection = {"journey": "journeys", "persona": "personas", "touchpoint": "touchpoints"}[kind]
-    return slug in getattr(site, collection)
+    return slug in getattr(site, FOLDERS[kind])  # site.journeys, site.personas, site.touchpoints
 
 
 def _messages(exc: JourneydocsError) -> list[str]:

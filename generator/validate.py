@@ -20,10 +20,9 @@ import jsonschema
 
 from .config import SLUG_RE, SLUG_RULE, SiteConfig
 from .diagnostics import Report, did_you_mean, one_of
-from .load import Document
+from .load import FOLDERS, Document
 
 FLOW_RE = re.compile(r"^\s*([a-z0-9-]+)\s*->\s*([a-z0-9-]+)\s*(?::\s*(.*?))?\s*$")
-_KIND_NAMES = {"journey": "journeys", "persona": "personas", "touchpoint": "touchpoints"}
 
 
 @cache
@@ -60,7 +59,7 @@ def validate(
     """
     docs = list(documents)
     _check_slugs(docs, report)
-    slugs = {kind: {d.slug for d in docs if d.kind == kind} for kind in _KIND_NAMES}
+    slugs = {kind: {d.slug for d in docs if d.kind == kind} for kind in FOLDERS}
     for kind, slug in unreadable:
         slugs[kind].add(slug)
     stage_ids = [s.id for s in config.stages]

@@ -27,8 +27,8 @@ from markupsafe import Markup
 
 from .. import __version__
 from ..config import SiteConfig, theme_dir
-from ..diagnostics import ContentError, Report
 from ..deps import PAGE_SIZE, page_count
+from ..diagnostics import ContentError, Report
 from ..insights import insights
 from ..model import Journey, Persona, Site, Touchpoint
 from .charts import experience_curve, experience_series
