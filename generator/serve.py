@@ -309,6 +309,17 @@ def _theme(root: Path) -> Path:
         return theme_dir(SiteConfig(root=root))
 
 
+def preview_folder(options: Options) -> tuple[Path, bool]:
+    """Where the preview is written, and whether it is a temporary folder to remove at the end.
+
+    ``--output`` is checked like any output folder; otherwise the preview goes to a
+    private temporary folder, never to the publish output (``output_dir``).
+    """
+    if options.output is not None:
+        return check_output_dir(options.output, options.root), False
+    return Path(tempfile.mkdtemp(prefix="journeydocs-preview-")), True
+
+
 def run(options: Options, bind: str, port: int, open_browser: bool, say: Callable[..., None]) -> None:
     """Serve a live preview until interrupted; *say(message, err=False)* talks to the author.
 
@@ -316,10 +327,7 @@ def run(options: Options, bind: str, port: int, open_browser: bool, say: Callabl
     output folder), else to a private temporary folder removed at the end.
     """
     load_config(options.root)  # a broken site.toml stops here, with its position
-    if options.output is not None:
-        folder, temporary = check_output_dir(options.output, options.root), False
-    else:
-        folder, temporary = Path(tempfile.mkdtemp(prefix="journeydocs-preview-")), True
+    folder, temporary = preview_folder(options)
     broadcaster = Broadcaster()
     preview = Preview(options, folder, broadcaster)
     try:

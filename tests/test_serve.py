@@ -15,7 +15,7 @@ import pytest
 
 from generator.build import Options
 from generator.devserver import Broadcaster, PreviewServer
-from generator.serve import Preview, Watcher
+from generator.serve import Preview, Watcher, preview_folder
 
 from .conftest import MINI, ROOT
 
@@ -192,6 +192,11 @@ def test_content_types_and_directory_redirect(running: Running) -> None:
 
 def test_serve_never_writes_the_publish_output(running: Running) -> None:
     assert not (running.site / "public").exists()
+    folder, temporary = preview_folder(Options(root=running.site))  # what `journeys serve` uses without -o
+    try:
+        assert temporary and folder.is_dir() and running.site.resolve() not in folder.resolve().parents
+    finally:
+        shutil.rmtree(folder)
 
 
 def test_cli_refuses_unsafe_output_and_warns_on_public_bind(cli, make_site) -> None:
