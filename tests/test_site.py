@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -84,6 +85,7 @@ def mini_drafts(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     assert run.returncode == 0, run.stderr
     assert "built" in run.stdout
+    assert run.stderr == "", "a clean build prints nothing on stderr (no fontconfig noise)"
     return out
 
 
@@ -246,6 +248,18 @@ def test_diagram_links_touchpoints_and_stages_and_draws_every_edge(mini: Path, m
     assert first[0].text == f"Stage diagram of {journey.title}"
     assert all(model.stage(s).title in first[1].text for s in journey.stage_ids)
     assert len(list(svg.iter("title"))) == 1
+
+
+def test_graphviz_stderr_keeps_everything_but_fontconfig_noise(capfd: pytest.CaptureFixture[str]) -> None:
+    """The filter around Graphviz drops fontconfig's lines, passes the rest, and starts afresh each time."""
+    from generator.render.diagram import _filtered_stderr
+
+    for n in range(3):
+        with _filtered_stderr():
+            os.write(2, b"Fontconfig warning: \"/etc/fonts/fonts.conf\", line 5: unknown element\n")
+            if n == 1:
+                os.write(2, b"Warning: something Graphviz really means\n")
+    assert capfd.readouterr().err == "Warning: something Graphviz really means\n"
 
 
 def test_diagram_edge_labels_come_from_flow(mini: Path) -> None:

@@ -223,6 +223,25 @@ _NODE_TITLE_RE = re.compile(r"<title>[^<]*</title>\n?")
 _STDERR_LOCK = threading.Lock()
 _FONTCONFIG_NOISE = re.compile(r"^Fontconfig (warning|error):")
 _CONTEXT: list[object] = []  # one Graphviz context per process, made on first use
+_CAPTURE: dict[int, int] = {}  # process id -> the descriptor stderr is sent to while Graphviz runs
+
+
+def _capture_fd() -> int:
+    """This process's capture file, made once: in memory where Linux allows.
+
+    A temporary file per diagram cost two file creations each, and on ext4
+    every short-lived inode makes later file creations in the build slower.
+    Keyed by process, because a forked worker must not share its parent's
+    file offset.
+    """
+    pid = os.getpid()
+    if pid not in _CAPTURE:
+        try:
+            _CAPTURE[pid] = os.memfd_create("journeydocs-graphviz-stderr", os.MFD_CLOEXEC)
+        except (AttributeError, OSError):  # not Linux
+            with tempfile.TemporaryFile() as spare:
+                _CAPTURE[pid] = os.dup(spare.fileno())
+    return _CAPTURE[pid]
 
 
 @contextmanager
@@ -234,18 +253,22 @@ def _filtered_stderr() -> Iterator[None]:
     the configuration.  They say nothing about the diagram, so a build hides
     them; anything else Graphviz prints is passed through unchanged.
     """
-    with tempfile.TemporaryFile() as capture:
-        sys.stderr.flush()
-        saved = os.dup(2)
-        os.dup2(capture.fileno(), 2)
-        try:
-            yield
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
-            capture.seek(0)
-            kept = [line for line in capture.read().decode("utf-8", "replace").splitlines(keepends=True)
-                    if not _FONTCONFIG_NOISE.match(line)]
+    capture = _capture_fd()
+    sys.stderr.flush()
+    saved = os.dup(2)
+    os.dup2(capture, 2)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        if os.lseek(capture, 0, os.SEEK_CUR):  # something was printed
+            os.lseek(capture, 0, os.SEEK_SET)
+            with os.fdopen(os.dup(capture), "rb") as printed:
+                text = printed.read().decode("utf-8", "replace")
+            os.ftruncate(capture, 0)
+            os.lseek(capture, 0, os.SEEK_SET)
+            kept = [line for line in text.splitlines(keepends=True) if not _FONTCONFIG_NOISE.match(line)]
             if kept:
                 sys.stderr.write("".join(kept))
 
