@@ -16,7 +16,7 @@ So jobs read either a whole document (``journey:x``) or only its front matter
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Sized
 from dataclasses import dataclass, field
 
 from .load import Document, doc_key
@@ -73,14 +73,13 @@ def plan(site: Site) -> Plan:
     for slug in site.touchpoints:
         uses = site.touchpoint_uses.get(slug, ())
         docs = {doc_key("touchpoint", slug)}
-        docs.update(data_key("journey", journey) for journey in {use.journey for use in uses})
+        docs.update(data_key("journey", journey) for journey in site.touchpoint_journeys.get(slug, ()))
         docs.update(data_key("persona", persona) for persona in {use.persona for use in uses} if persona)
         reads[("touchpoint", slug)] = frozenset(docs)
     groups["personas"] = frozenset(data_key("persona", slug) for slug in site.personas)  # the index's filter
+    groups["touchpoints"] = frozenset(data_key("touchpoint", slug) for slug in site.touchpoints)
     groups["everything"] = (
-        frozenset(data_key("journey", s) for s in site.journeys)
-        | groups["personas"]
-        | frozenset(data_key("touchpoint", s) for s in site.touchpoints)
+        frozenset(data_key("journey", s) for s in site.journeys) | groups["personas"] | groups["touchpoints"]
     )
     personas, everything = frozenset({"personas"}), frozenset({"everything"})
 
@@ -103,14 +102,25 @@ def plan(site: Site) -> Plan:
         for number, chunk in enumerate(pages, start=1):
             reads[("stage", stage.id, str(number))] = shown(chunk)
             shape[("stage", stage.id, str(number))] = f"{len(through)}\0{len(pages)}\0{','.join(chunk)}"
-    for job in (("personas",), ("touchpoints",), ("stages",), ("insights",)):
-        reads[job] = everything
+    # The three lists show each entry's own fields and how many journeys or
+    # interactions it has: a journey's edit rebuilds them only when it moves a count.
+    reads[("personas",)] = personas
+    shape[("personas",)] = _counts(site.persona_journeys)
+    reads[("touchpoints",)] = frozenset({"touchpoints"})
+    shape[("touchpoints",)] = _counts(site.touchpoint_journeys) + "\0" + _counts(site.touchpoint_uses)
+    reads[("stages",)] = frozenset()
+    shape[("stages",)] = _counts(site.stage_interactions) + "\0" + _counts(site.stage_indicators)
+    reads[("insights",)] = everything
     reads[("feeds",)] = everything | frozenset(  # catalogue.json carries persona and touchpoint bodies
         [doc_key("persona", s) for s in site.personas] + [doc_key("touchpoint", s) for s in site.touchpoints]
     )
     reads[("not-found",)] = frozenset()
     reads[("static",)] = frozenset({STATIC_KEY})
     return Plan(reads, shape, groups)
+
+
+def _counts(lists: Mapping[str, Sized]) -> str:
+    return ",".join(f"{key}={len(value)}" for key, value in lists.items())
 
 
 def _shows(slug: str) -> str:

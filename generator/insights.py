@@ -92,7 +92,7 @@ def insights(site: Site) -> Insights:
     moments = tuple(sorted((i for i in interactions if i.moment_of_truth), key=position))
 
     reuse = [
-        Reuse(slug, len(uses), len({u.journey for u in uses}))
+        Reuse(slug, len(uses), len(site.touchpoint_journeys[slug]))
         for slug, uses in site.touchpoint_uses.items()
     ]
     most_used = tuple(sorted((r for r in reuse if r.interactions), key=lambda r: (-r.journeys, -r.interactions, r.touchpoint))[:TOP_TOUCHPOINTS])

@@ -159,6 +159,7 @@ class Site:
     personas: Mapping[str, Persona]
     touchpoints: Mapping[str, Touchpoint]
     touchpoint_uses: Mapping[str, tuple[Interaction, ...]] = field(repr=False)
+    touchpoint_journeys: Mapping[str, tuple[str, ...]] = field(repr=False)  # in catalogue order
     persona_journeys: Mapping[str, tuple[str, ...]] = field(repr=False)
     stage_interactions: Mapping[str, tuple[Interaction, ...]] = field(repr=False)
     stage_indicators: Mapping[str, tuple[tuple[str, Indicator], ...]] = field(repr=False)
@@ -237,6 +238,7 @@ def build_site(
                 related[other].add(journey.slug)
 
     uses: dict[str, list[Interaction]] = {slug: [] for slug in sorted(touchpoints)}
+    touchpoint_journeys: dict[str, dict[str, None]] = {slug: {} for slug in uses}
     persona_journeys: dict[str, list[str]] = {slug: [] for slug in sorted(personas)}
     stage_interactions: dict[str, list[Interaction]] = {s.id: [] for s in stages}
     stage_indicators: dict[str, list[tuple[str, Indicator]]] = {s.id: [] for s in stages}
@@ -248,6 +250,7 @@ def build_site(
             stage_journeys[stage_id].append(journey.slug)
         for interaction in journey.interactions:
             uses[interaction.touchpoint].append(interaction)
+            touchpoint_journeys[interaction.touchpoint][journey.slug] = None
             stage_interactions[interaction.stage].append(interaction)
         for indicator in journey.indicators:
             if indicator.stage:
@@ -261,6 +264,7 @@ def build_site(
         personas=frozen(dict(sorted(personas.items(), key=lambda kv: (kv[1].name.casefold(), kv[0])))),
         touchpoints=frozen(dict(sorted(touchpoints.items(), key=lambda kv: (kv[1].name.casefold(), kv[0])))),
         touchpoint_uses=frozen({k: tuple(v) for k, v in uses.items()}),
+        touchpoint_journeys=frozen({k: tuple(v) for k, v in touchpoint_journeys.items()}),
         persona_journeys=frozen({k: tuple(v) for k, v in persona_journeys.items()}),
         stage_interactions=frozen({k: tuple(v) for k, v in stage_interactions.items()}),
         stage_indicators=frozen({k: tuple(v) for k, v in stage_indicators.items()}),

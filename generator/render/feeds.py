@@ -51,7 +51,7 @@ def catalogue(site: Site, built: str | None = None) -> str:
                 "slug": t.slug, "name": t.name, "channel": t.channel, "owner": t.owner, "summary": t.summary,
                 "body": t.body, "source": t.rel,
                 "uses": [_ref(i) for i in site.touchpoint_uses[t.slug]],
-                "journeys": sorted({i.journey for i in site.touchpoint_uses[t.slug]}),
+                "journeys": sorted(site.touchpoint_journeys[t.slug]),
             }
             for t in site.touchpoints.values()
         ],

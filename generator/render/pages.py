@@ -230,7 +230,7 @@ class Pages:
             f"touchpoints/{touchpoint.slug}/index.html",
             touchpoint=touchpoint,
             uses=uses,
-            journey_count=len({u.journey for u in uses}),
+            journey_count=len(self.site.touchpoint_journeys[touchpoint.slug]),
         )
 
     def stages_index(self) -> Page:
