@@ -172,7 +172,7 @@ def _load(
         reader = reader or Reader(cache.documents(), workers=workers(config, options))
         documents = reader.read(sources, report)
         if reader.changed:
-            cache.save_documents(reader.entries)
+            cache.save_documents(reader.entries, reader.previous)
     with timings.phase("validate"):
         loaded_paths = {d.rel for d in documents}
         unreadable = [(s.kind, s.slug) for s in sources if s.rel not in loaded_paths]
@@ -244,6 +244,9 @@ def _hash_folder(h: hashlib._Hash, folder: Path) -> None:
                 h.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes())
 
 
+# Heaviest jobs first, so that the workers finish together: the pages that
+# list many journeys (tens of milliseconds each), then journeys (a few), then the rest.
+ORDER = {"feeds": 0, "insights": 0, "persona": 1, "index": 1, "stage": 1, "catalogue-index": 1, "journey": 2}
 ProgressFactory = Callable[[int], Callable[[int], None]]
 SEARCH_JOB: Job = ("search",)  # runs after every other job, over the finished pages
 
@@ -323,8 +326,7 @@ def build(
         reused = len(prints) - len(todo)
         index = SEARCH_JOB in todo
         todo = [job for job in todo if job != SEARCH_JOB]
-        # Journeys first: they are the heaviest jobs, so workers finish together.
-        todo.sort(key=lambda job: job[0] != "journey")
+        todo.sort(key=lambda job: ORDER.get(job[0], len(ORDER)))
         processes = worker_count(workers(config, options), len(todo))
         tick = progress(len(prints)) if progress else None
         if tick and reused:

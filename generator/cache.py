@@ -19,14 +19,17 @@ from __future__ import annotations
 
 import hashlib
 import marshal
+import zlib
 from pathlib import Path
 
 from . import __version__
 from .diagnostics import Diagnostic, Severity
 from .load import Document
+from .reader import Entry
 from .write import atomic_write
 
-FORMAT = 3
+FORMAT = 4
+SHARDS = 32  # files the parsed documents are spread over
 Manifest = dict[tuple[str, ...], tuple[str, dict[str, int]]]  # job -> (fingerprint, {file: size})
 
 
@@ -35,20 +38,33 @@ class BuildCache:
         self.folder = folder
 
     # -- documents -----------------------------------------------------------------
-    def documents(self) -> dict[str, tuple[str, Document | None, list[Diagnostic]]]:
-        """rel -> (digest, document or None, per-file problems) from the last run."""
-        raw = self._read("documents")
-        result = {}
-        for rel, (digest, doc, problems) in (raw or {}).items():
-            result[rel] = (digest, _document(doc) if doc else None, [_diagnostic(p) for p in problems])
+    # Kept in SHARDS files by a hash of the path, so that saving after one edit
+    # rewrites one small file instead of every parsed document of the catalogue.
+    def documents(self) -> dict[str, Entry]:
+        """rel -> (digest, document or None, per-file problems, file stamp) from the last run."""
+        result: dict[str, Entry] = {}
+        for shard in range(SHARDS):
+            raw = self._read(f"documents-{shard:02d}")
+            for rel, (digest, doc, problems, stamp) in (raw or {}).items():
+                result[rel] = (digest, _document(doc) if doc else None, [_diagnostic(p) for p in problems], stamp)
         return result
 
-    def save_documents(self, entries: dict[str, tuple[str, Document | None, list[Diagnostic]]]) -> None:
-        data = {
-            rel: (digest, _plain_document(doc) if doc else None, [_plain_diagnostic(p) for p in problems])
-            for rel, (digest, doc, problems) in entries.items()
-        }
-        self._write("documents", data)
+    def save_documents(self, entries: dict[str, Entry], previous: dict[str, Entry] | None = None) -> None:
+        """Write the shards holding an entry that is not *previous*'s own (every shard without it)."""
+        if previous is None:
+            changed = set(range(SHARDS))
+        else:
+            changed = {_shard(rel) for rel, entry in entries.items() if previous.get(rel) is not entry}
+            changed.update(_shard(rel) for rel in previous.keys() - entries.keys())
+        shards: dict[int, dict[str, tuple]] = {n: {} for n in changed}
+        for rel, (digest, doc, problems, stamp) in entries.items():
+            data = shards.get(_shard(rel))
+            if data is not None:
+                data[rel] = (digest, _plain_document(doc) if doc else None, [_plain_diagnostic(p) for p in problems], stamp)
+        for n, data in sorted(shards.items()):
+            self._write(f"documents-{n:02d}", data)
+        if self.folder is not None:
+            (self.folder / "documents.marshal").unlink(missing_ok=True)  # cache format 3 kept them in one file
 
     # -- manifest ------------------------------------------------------------------
     def manifest(self, target: Path) -> Manifest:
@@ -131,6 +147,10 @@ class BuildCache:
 
 def _manifest(raw: dict) -> Manifest:
     return {tuple(job): (fp, dict(files)) for job, (fp, files) in raw.items()}
+
+
+def _shard(rel: str) -> int:
+    return zlib.crc32(rel.encode()) % SHARDS
 
 
 def _manifest_name(target: Path) -> str:

@@ -1,27 +1,36 @@
-"""Reading content files, reusing the parse of every file whose bytes did not change.
+"""Reading content files, reusing the parse of every file that did not change.
 
 A cold build parses every file; that work is independent per file, so above a
 few hundred files it is spread over forked worker processes.  Warm builds and
-the dev server parse only what changed.
+the dev server parse only what changed.  A file whose size, times and inode
+are those recorded last time is not even read (as git trusts its index); a
+file modified within two seconds of being read is always read again, because
+a second change inside one clock tick would not show in its times.
 """
 
 from __future__ import annotations
+
+import os
+import time
 
 from .diagnostics import Diagnostic, Report
 from .load import Document, Source, digest, parse_source, read_bytes
 from .parallel import forked_pool, worker_count
 from .validate import check_document
 
-Entry = tuple[str, Document | None, list[Diagnostic]]  # (content digest, document, its own problems)
+Stamp = tuple[int, int, int, int]  # size, modification and change times (ns), inode
+Entry = tuple[str, Document | None, list[Diagnostic], Stamp | None]  # (content digest, document, its own problems, stamp)
+RACY_NS = 2_000_000_000  # a file changed this recently is read again next time, whatever its stamp
 PARALLEL_FROM = 300  # files to parse; below this, worker processes cost more than they save
+COMPILED_FROM = 16  # files to check; below this, compiling the schemas costs more than it saves
 
 
-def parse_and_check(item: tuple[Source, bytes]) -> tuple[Document | None, list[Diagnostic]]:
+def parse_and_check(item: tuple[Source, bytes], compiled: bool = True) -> tuple[Document | None, list[Diagnostic]]:
     """Parse one file and check it against its schema: everything that needs no other file."""
     source, raw = item
     document, problems = parse_source(source, raw)
     if document is not None:
-        problems = problems + check_document(document)
+        problems = problems + check_document(document, compiled)
     return document, problems
 
 
@@ -41,10 +50,15 @@ class Reader:
         self.changed = False
 
     def read(self, sources: list[Source], report: Report) -> list[Document]:
-        pending: list[tuple[Source, bytes, str]] = []
+        pending: list[tuple[Source, bytes, str, Stamp | None]] = []
+        trusted_before = time.time_ns() - RACY_NS
         for source in sources:
             cached = self.previous.get(source.rel)
             if self.only is not None and cached is not None and source.rel not in self.only:
+                self.entries[source.rel] = cached
+                continue
+            stamp = _stamp(source, trusted_before)
+            if cached is not None and stamp is not None and cached[3] == stamp:
                 self.entries[source.rel] = cached
                 continue
             raw, problems = read_bytes(source)
@@ -53,13 +67,19 @@ class Reader:
                 continue
             key = digest(raw)
             if cached is not None and cached[0] == key:
-                self.entries[source.rel] = cached
+                if stamp == cached[3]:
+                    self.entries[source.rel] = cached
+                else:  # remembered, so that the next build need not read it
+                    self.entries[source.rel] = (*cached[:3], stamp)
+                    self.changed = True
             else:
-                pending.append((source, raw, key))
+                pending.append((source, raw, key, stamp))
         if pending:
             self.changed = True
-            for (source, _, key), (document, problems) in zip(pending, self._parse([(s, r) for s, r, _ in pending])):
-                self.entries[source.rel] = (key, document, problems)
+            for (source, _, key, stamp), (document, problems) in zip(
+                pending, self._parse([(s, r) for s, r, _, _ in pending])
+            ):
+                self.entries[source.rel] = (key, document, problems, stamp)
         self.changed = self.changed or self.entries.keys() != self.previous.keys()
         documents: list[Document] = []
         for source in sources:  # in file order, whatever order the work finished in
@@ -75,6 +95,18 @@ class Reader:
         workers = worker_count(self.workers, len(items) // 100)
         pool = forked_pool(workers) if len(items) >= PARALLEL_FROM else None
         if pool is None:
-            return [parse_and_check(item) for item in items]
+            compiled = len(items) >= COMPILED_FROM
+            return [parse_and_check(item, compiled) for item in items]
         with pool:
             return pool.map(parse_and_check, items, chunksize=max(1, len(items) // (workers * 4)))
+
+
+def _stamp(source: Source, trusted_before: int) -> Stamp | None:
+    """The file's stamp, or None when it is missing or too recent to be trusted next time."""
+    try:
+        st = os.stat(source.path)
+    except OSError:
+        return None
+    if max(st.st_mtime_ns, st.st_ctime_ns) >= trusted_before:
+        return None
+    return st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino

@@ -90,3 +90,20 @@ def test_slugs_follow_the_content_format_hyphens_anywhere(make_site, cli) -> Non
     site = make_site({"content/personas/ops--team-.md": "---\nname: Ops team\nrole: provider\n---\n"})
     result = cli("check", "--site", site)
     assert "not a valid slug" not in result.output, result.output
+
+
+def test_schema_problems_are_the_same_with_or_without_the_compiled_validator() -> None:
+    """A build of a few edited files skips compiling the schemas; what it reports must not change."""
+    from generator.load import discover, read_bytes
+    from generator.reader import parse_and_check
+
+    sources, _ = discover(BROKEN)
+    sources += discover(ROOT)[0]
+    problems = 0
+    for source in sources:
+        raw, _ = read_bytes(source)
+        assert raw is not None
+        compiled, plain = parse_and_check((source, raw), True), parse_and_check((source, raw), False)
+        assert compiled[1] == plain[1], source.rel
+        problems += len(plain[1])
+    assert problems >= 15  # the broken fixture's parse and schema problems were among them

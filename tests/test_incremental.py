@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -79,6 +80,73 @@ def test_templates_and_settings_rebuild_everything(site: Path, change: str) -> N
         edit(site / "site.toml", 'title = "Mini Journeys"', 'title = "Tiny Journeys"')
     result = _build(site)
     assert set(result.rendered_jobs) == set(first.rendered_jobs)
+
+
+LISTS = {("personas",), ("touchpoints",), ("stages",)}
+
+
+def test_the_persona_touchpoint_and_stage_lists_rebuild_only_for_what_they_show(site: Path) -> None:
+    """They show each entry's own fields and its counts of journeys, interactions and indicators."""
+    journey = site / "content/journeys/order-service.md"
+    _build(site)
+    edit(journey, "title: Order a service", "title: Order a new service")
+    assert not set(_build(site).rendered_jobs) & LISTS  # no count moved
+    edit(journey, "  engage:\n", "      - {touchpoint: invoice, action: Reads the price list}\n  engage:\n")
+    assert set(_build(site).rendered_jobs) & LISTS == {("touchpoints",), ("stages",)}  # one more use, one more at Explore
+    edit(site / "content/personas/pat-buyer.md", "name: ", "name: Dr ")
+    assert set(_build(site).rendered_jobs) & LISTS == {("personas",)}
+    edit(site / "content/touchpoints/invoice.md", "name: ", "name: Monthly ")
+    assert set(_build(site).rendered_jobs) & LISTS == {("touchpoints",)}
+    edit(journey, "personas: [pat-buyer, uma-user, priya-provider]", "personas: [pat-buyer, uma-user]")
+    edit(journey, "        persona: priya-provider\n", "")
+    assert set(_build(site).rendered_jobs) & LISTS == {("personas",)}  # one journey fewer for Priya
+    clean = build(Options(root=site, output=site.parent / "clean", search=False, use_cache=False)).output
+    assert tree(_build(site).output) == tree(clean)
+
+
+def test_files_whose_stamp_did_not_change_are_not_read_again(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from generator import reader
+
+    monkeypatch.setattr(reader, "RACY_NS", 0)  # the files were written a moment ago; trust their stamps at once
+    read: list[str] = []
+    real = reader.read_bytes
+    monkeypatch.setattr(reader, "read_bytes", lambda source: (read.append(source.rel), real(source))[1])
+    _build(site)
+    assert len(read) == len(list((site / "content").rglob("*.*")))
+    read.clear()
+    assert _build(site).rendered_jobs == [] and read == []
+    edit(site / "content/journeys/order-service.md", "title: Order a service", "title: Order a new service")
+    result = _build(site)
+    assert read == ["content/journeys/order-service.md"]
+    assert ("journey", "order-service") in result.rendered_jobs
+
+
+def test_a_same_size_edit_that_keeps_the_old_modification_time_is_seen(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Size and modification time alone can be restored by tools (``cp -p``, rsync); the change time cannot."""
+    from generator import reader
+
+    monkeypatch.setattr(reader, "RACY_NS", 0)
+    journey = site / "content/journeys/order-service.md"
+    _build(site)
+    before = journey.stat()
+    edit(journey, "title: Order a service", "title: Order a sErvice")  # same size
+    os.utime(journey, ns=(before.st_atime_ns, before.st_mtime_ns))
+    _build(site)
+    assert "Order a sErvice" in (site / "public/journeys/order-service/index.html").read_text("utf-8")
+
+
+def test_an_edit_rewrites_one_shard_of_the_parsed_documents(site: Path) -> None:
+    cache = site / ".journeydocs-cache"
+    _build(site)
+    before = {p.name: p.stat().st_ino for p in cache.glob("documents-*.marshal")}
+    assert before  # atomic_write replaces a file, so a rewritten shard has a new inode
+    edit(site / "content/journeys/order-service.md", "title: Order a service", "title: Order a new service")
+    result = _build(site)
+    after = {p.name: p.stat().st_ino for p in cache.glob("documents-*.marshal")}
+    assert after.keys() == before.keys()
+    assert len([name for name in after if after[name] != before[name]]) == 1
+    assert ("journey", "order-service") in result.rendered_jobs
+    assert _build(site).rendered_jobs == []  # and the rewritten shard holds the edit
 
 
 def test_incremental_output_equals_a_clean_build(site: Path, tmp_path: Path) -> None:
