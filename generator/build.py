@@ -357,6 +357,8 @@ def build(
     cache.save_manifest(target, manifest)
     if became_spare:
         cache.save_spare(target, previous)  # the replaced output is what the previous manifest describes
+    if renderer.cache is not None:
+        renderer.cache.prune()  # once a day: diagrams that no build used for a month
     pages = sum(1 for rel in out.written if rel.endswith(".html"))
     return Result(
         site=site,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -167,6 +168,28 @@ def test_diagram_cache_is_used_and_safe_to_delete(site: Path) -> None:
     shutil.rmtree(cache)
     _build(site)
     assert files(site / "public") == before
+
+
+def test_diagrams_unused_for_a_month_leave_the_cache(site: Path) -> None:
+    cache = site / ".journeydocs-cache" / "diagrams"
+    _build(site)
+    used = sorted(cache.glob("*/*.svg"))
+    stale = cache / "ab" / ("ab" + "0" * 30 + ".svg")  # a diagram of a journey since edited
+    stale.parent.mkdir(exist_ok=True)
+    stale.write_text("<svg/>", encoding="utf-8")
+    month_ago = time.time() - 31 * 86_400
+    for path in [*used, stale, cache / ".pruned"]:
+        os.utime(path, (month_ago, month_ago))
+    edit(site / "content/journeys/order-service.md", "title: Order a service", "title: Order a new service")
+    result = _build(site)  # renders the edited journey and the one related to it
+    kept = list(cache.glob("*/*.svg"))
+    assert not stale.exists()
+    assert len(kept) == len({job for job in result.rendered_jobs if job[0] == "journey"})
+    assert all(path.stat().st_mtime > month_ago + 86_400 for path in kept)  # written or read by this build
+    stale.write_text("<svg/>", encoding="utf-8")
+    os.utime(stale, (month_ago, month_ago))
+    _build(site)
+    assert stale.exists()  # pruned at most once a day
 
 
 def test_output_is_identical_whatever_the_worker_count(tmp_path: Path) -> None:

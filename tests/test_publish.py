@@ -85,8 +85,15 @@ def test_publishing_workflows_build_with_make_site_and_publish_public(name: str)
         steps = workflow["jobs"]["build"]["steps"]
         assert any(s.get("uses", "").startswith("actions/upload-pages-artifact") for s in steps)
         assert any(s.get("uses", "").startswith("actions/deploy-pages") for s in workflow["jobs"]["deploy"]["steps"])
+        [cache] = [s for s in steps if s.get("uses", "").startswith("actions/cache")]
+        assert steps.index(cache) < next(n for n, s in enumerate(steps) if "make site" in s.get("run", ""))
+        assert cache["with"]["path"].split() == [".journeydocs-cache", "!.journeydocs-cache/spare", "!.journeydocs-cache/trash"]
     else:
         assert workflow["pages"]["artifacts"]["paths"] == ["public"]
+        for job in ("pages", "pages-preview"):  # both keep the build cache between pipelines
+            template = workflow[workflow[job]["extends"]]
+            assert template["cache"]["paths"] == [".journeydocs-cache/"]
+            assert "rm -rf .journeydocs-cache/spare .journeydocs-cache/trash" in template["after_script"]
 
 
 def test_base_url_override_for_previews(cli, make_site) -> None:

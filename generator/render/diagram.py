@@ -21,6 +21,7 @@ import re
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -304,7 +305,13 @@ def render_svg(dot: str, title: str, description: str) -> str:
 
 
 class DiagramCache:
-    """Finished SVGs by key; safe to delete at any time (``build.cache_dir``)."""
+    """Finished SVGs by key; safe to delete at any time (``build.cache_dir``).
+
+    Every edit of a journey's stages adds an entry, so entries nobody used for
+    KEEP_DAYS are deleted (see :meth:`prune`): a hit marks its entry as used.
+    """
+
+    KEEP_DAYS = 30
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
@@ -313,10 +320,38 @@ class DiagramCache:
         return self.folder / key[:2] / f"{key}.svg"
 
     def get(self, key: str) -> str | None:
+        path = self._path(key)
         try:
-            return self._path(key).read_text(encoding="utf-8")
+            svg = path.read_text(encoding="utf-8")
+            os.utime(path)
         except (OSError, UnicodeDecodeError):
             return None
+        return svg
+
+    def prune(self, now: float | None = None) -> int:
+        """Delete entries unused for KEEP_DAYS, at most once a day; return how many went."""
+        now = time.time() if now is None else now
+        marker = self.folder / ".pruned"
+        try:
+            if now - marker.stat().st_mtime < 86_400:
+                return 0
+        except OSError:
+            pass  # never pruned
+        if not self.folder.is_dir():
+            return 0
+        gone = 0
+        for path in self.folder.glob("*/*.svg"):
+            try:
+                if now - path.stat().st_mtime > self.KEEP_DAYS * 86_400:
+                    path.unlink()
+                    gone += 1
+            except OSError:
+                pass
+        try:
+            marker.touch()
+        except OSError:
+            pass
+        return gone
 
     def put(self, key: str, svg: str) -> None:
         try:
