@@ -17,6 +17,7 @@ a format version; anything unreadable is treated as a cache miss.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import marshal
 import zlib
@@ -64,7 +65,8 @@ class BuildCache:
         for n, data in sorted(shards.items()):
             self._write(f"documents-{n:02d}", data)
         if self.folder is not None:
-            (self.folder / "documents.marshal").unlink(missing_ok=True)  # cache format 3 kept them in one file
+            with contextlib.suppress(OSError):  # not caching only costs time
+                (self.folder / "documents.marshal").unlink(missing_ok=True)  # cache format 3 kept them in one file
 
     # -- manifest ------------------------------------------------------------------
     def manifest(self, target: Path) -> Manifest:
