@@ -22,15 +22,14 @@ Stamp = tuple[int, int, int, int]  # size, modification and change times (ns), i
 Entry = tuple[str, Document | None, list[Diagnostic], Stamp | None]  # (content digest, document, its own problems, stamp)
 RACY_NS = 2_000_000_000  # a file changed this recently is read again next time, whatever its stamp
 PARALLEL_FROM = 300  # files to parse; below this, worker processes cost more than they save
-COMPILED_FROM = 16  # files to check; below this, compiling the schemas costs more than it saves
 
 
-def parse_and_check(item: tuple[Source, bytes], compiled: bool = True) -> tuple[Document | None, list[Diagnostic]]:
+def parse_and_check(item: tuple[Source, bytes]) -> tuple[Document | None, list[Diagnostic]]:
     """Parse one file and check it against its schema: everything that needs no other file."""
     source, raw = item
     document, problems = parse_source(source, raw)
     if document is not None:
-        problems = problems + check_document(document, compiled)
+        problems = problems + check_document(document)
     return document, problems
 
 
@@ -95,8 +94,7 @@ class Reader:
         workers = worker_count(self.workers, len(items) // 100)
         pool = forked_pool(workers) if len(items) >= PARALLEL_FROM else None
         if pool is None:
-            compiled = len(items) >= COMPILED_FROM
-            return [parse_and_check(item, compiled) for item in items]
+            return [parse_and_check(item) for item in items]
         with pool:
             return pool.map(parse_and_check, items, chunksize=max(1, len(items) // (workers * 4)))
 

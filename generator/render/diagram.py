@@ -26,9 +26,6 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import pygraphviz
-from pygraphviz import graphviz as gv
-
 from .. import __version__
 from ..model import Interaction, Journey, Site, average, emotion_level
 from ..write import atomic_write
@@ -281,6 +278,9 @@ def render_svg(dot: str, title: str, description: str) -> str:
     per process and one layout per diagram.  ``AGraph.layout()`` followed by
     ``draw()`` would create two contexts and lay the graph out twice.
     """
+    import pygraphviz  # here: a build that lays out no diagram does not load Graphviz
+    from pygraphviz import graphviz as gv
+
     graph = pygraphviz.AGraph(string=dot)
     with _STDERR_LOCK, _filtered_stderr():
         if not _CONTEXT:
@@ -368,6 +368,8 @@ def inline_svg(svg: str) -> str:
 
 def cache_key(dot: str, title: str, description: str) -> str:
     """Key of a diagram in the cache: everything the SVG is made from."""
+    import pygraphviz
+
     material = "\n\x00".join((__version__, pygraphviz.__version__, title, description, dot))
     return hashlib.blake2b(material.encode(), digest_size=16).hexdigest()
 

@@ -10,7 +10,7 @@ each journey in full (stages, interactions, narrative) is its own
 from __future__ import annotations
 
 import json
-from xml.sax.saxutils import escape
+from html import escape
 
 from .. import __version__
 from ..model import Indicator, Interaction, Journey, Site
@@ -114,6 +114,6 @@ def sitemap(base_url: str, paths: list[str], built: str | None = None) -> str:
     lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
     for path in sorted(paths):
         url = base_url + (path[: -len("index.html")] if path.endswith("index.html") else path)
-        lines.append(f"  <url><loc>{escape(url)}</loc>{lastmod}</url>")
+        lines.append(f"  <url><loc>{escape(url, quote=False)}</loc>{lastmod}</url>")
     lines.append("</urlset>")
     return "\n".join(lines) + "\n"

@@ -13,14 +13,12 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
-from mdit_py_plugins.deflist import deflist_plugin
-from mdit_py_plugins.footnote import footnote_plugin
-from mdit_py_plugins.tasklists import tasklists_plugin
+from typing import TYPE_CHECKING
 
 from ..model import Stage
+
+if TYPE_CHECKING:
+    from markdown_it.token import Token
 
 _SCHEME_RE = re.compile(r"^([a-z][a-z0-9+.\-]*):", re.IGNORECASE)
 SAFE_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
@@ -51,6 +49,12 @@ class Markdown:
     """One configured parser for a site (its stage titles decide the anchors)."""
 
     def __init__(self, stages: Sequence[Stage]) -> None:
+        # Imported here: a build that renders no page (nothing changed) does not need them.
+        from markdown_it import MarkdownIt
+        from mdit_py_plugins.deflist import deflist_plugin
+        from mdit_py_plugins.footnote import footnote_plugin
+        from mdit_py_plugins.tasklists import tasklists_plugin
+
         md = MarkdownIt("commonmark", {"html": False, "typographer": False})
         md.enable(["table", "strikethrough"])
         md.use(footnote_plugin).use(deflist_plugin).use(tasklists_plugin)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+from functools import cached_property
 from itertools import islice
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -70,7 +71,6 @@ class Pages:
 
     def __init__(self, site: Site, cache_dir: Path | None = None) -> None:
         self.site = site
-        self.markdown = Markdown(site.stages)
         bytecode = None
         if cache_dir is not None:
             # Compiling the templates costs more than rendering a journey page;
@@ -103,8 +103,14 @@ class Pages:
         self.env.filters["markdown"] = lambda text: Markup(self.markdown.render(text or ""))
         self.env.filters["tojson_attr"] = lambda value: json.dumps(value, ensure_ascii=False, sort_keys=True)
 
+    @cached_property
+    def markdown(self) -> Markdown:
+        """Made on first use: a build that renders no page never imports the parser."""
+        return Markdown(self.site.stages)
+
     def preload(self) -> None:
         """Load every template now: forked workers then share them instead of each compiling them."""
+        _ = self.markdown  # and the Markdown parser
         for name in self.env.list_templates(extensions=["html"]):
             try:
                 self.env.get_template(name)
