@@ -28,7 +28,7 @@ from .load import Document, Source, discover
 from .model import Site, build_site
 from .parallel import worker_count
 from .reader import Reader
-from .render.pages import template_dirs
+from .render.pages import custom_templates, template_dirs
 from .render.site import Renderer, run_jobs
 from .search import FOLDER, index_site
 from .validate import validate
@@ -296,7 +296,7 @@ def build(
         empty_trash(trash)  # outputs replaced by earlier builds, deleted while this one works
 
     with timings.phase("plan"), paused_gc():
-        the_plan = plan(site)
+        the_plan = plan(site, custom_templates(config))
         everything = global_digest(config, options, built)
         static = static_digest(config)
         prints = fingerprints(the_plan, {**digests(loaded.documents), STATIC_KEY: static}, everything)

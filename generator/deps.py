@@ -11,6 +11,10 @@ A document's Markdown body appears only on its own page (and, for personas and
 touchpoints, in ``catalogue.json``); every other page shows its front matter.
 So jobs read either a whole document (``journey:x``) or only its front matter
 (``journey:x#data``), and editing prose rebuilds one page.
+
+That holds for the built-in theme's pages.  A page whose template differs from
+the built-in one (the site's ``templates/`` or another theme) may show anything
+of the model, so its jobs read every document whole.
 """
 
 from __future__ import annotations
@@ -59,8 +63,18 @@ class Plan:
         return tuple(self.reads)
 
 
-def plan(site: Site) -> Plan:
-    """The jobs of *site* and, for each, the keys (``journey:slug``...) of the documents it shows."""
+TEMPLATES = {  # job kind -> the template of its page
+    "journey": "journey.html", "persona": "persona.html", "touchpoint": "touchpoint.html", "stage": "stage.html",
+    "index": "index.html", "personas": "personas.html", "touchpoints": "touchpoints.html",
+    "stages": "stages.html", "insights": "insights.html",
+}
+
+
+def plan(site: Site, custom: frozenset[str] = frozenset()) -> Plan:
+    """The jobs of *site* and, for each, the keys (``journey:slug``...) of the documents it shows.
+
+    *custom* names the page templates that differ from the built-in theme's.
+    """
     reads: dict[Job, frozenset[str]] = {}
     groups: dict[str, frozenset[str]] = {_shows(slug): _journey_reads(site, slug) for slug in site.journeys}
     for slug in site.journeys:
@@ -116,6 +130,15 @@ def plan(site: Site) -> Plan:
     )
     reads[("not-found",)] = frozenset()
     reads[("static",)] = frozenset({STATIC_KEY})
+    if custom:
+        groups["whole"] = frozenset(
+            doc_key(kind, slug)
+            for kind, items in (("journey", site.journeys), ("persona", site.personas), ("touchpoint", site.touchpoints))
+            for slug in items
+        )
+        for job in reads:
+            if TEMPLATES.get(job[0]) in custom:
+                reads[job] = frozenset({"whole"})
     return Plan(reads, shape, groups)
 
 

@@ -33,6 +33,7 @@ from .diagnostics import ContentError, JourneydocsError, Report, Severity, Usage
 from .load import FOLDERS, editor_file
 from .model import Site
 from .reader import Reader
+from .render.pages import custom_templates
 from .render.site import Renderer
 from .write import check_output_dir, remove_file, replace_file
 
@@ -58,6 +59,7 @@ class Preview:
         self.digests: dict[str, str] = {}
         self.global_digest = ""
         self.static_digest = ""
+        self.custom: frozenset[str] = frozenset()
         self.lock = threading.Lock()
         self.sources: list | None = None
 
@@ -80,6 +82,7 @@ class Preview:
             self.files = {job: list(files) for job, (_, files) in result.manifest.items()}
             self.global_digest = result.global_digest
             self.static_digest = result.static_digest
+            self.custom = custom_templates(result.site.config)  # a template edit runs full() again
             self.sources = None
             gc.collect()
             gc.freeze()  # the model is long-lived: keep the collector from rescanning it on every edit
@@ -145,7 +148,7 @@ class Preview:
             if done:
                 self._send("reload", done)
 
-            the_plan = plan(site)
+            the_plan = plan(site, self.custom)
             prints = fingerprints(the_plan, {**current, STATIC_KEY: self.static_digest}, self.global_digest)
             rest = [job for job in the_plan.jobs if job not in primary and prints[job] != self.prints.get(job)]
             gone = [job for job in self.prints if job not in prints and job != SEARCH_JOB]  # the index stays

@@ -150,6 +150,27 @@ def test_an_edit_rewrites_one_shard_of_the_parsed_documents(site: Path) -> None:
     assert _build(site).rendered_jobs == []  # and the rewritten shard holds the edit
 
 
+def test_a_page_of_the_sites_own_reads_everything(site: Path) -> None:
+    """The dependency map knows what the built-in pages show; a page of the site's own may show anything."""
+    builtin = ROOT / "themes/default/templates/touchpoints.html"
+    own = site / "templates/touchpoints.html"
+    own.parent.mkdir(exist_ok=True)
+    own.write_bytes(builtin.read_bytes())  # a copy is not a page of its own
+    _build(site)
+    journey = site / "content/journeys/order-service.md"
+    edit(journey, "title: Order a service", "title: Order a new service")
+    assert ("touchpoints",) not in _build(site).rendered_jobs
+    own.write_text(builtin.read_text("utf-8").replace(
+        "<td>{{ t.channel }}</td>",
+        "<td>{{ t.channel }} ({% for j in site.touchpoint_journeys[t.slug] %}{{ site.journeys[j].title }} {% endfor %})</td>",
+    ), encoding="utf-8")
+    _build(site)
+    edit(journey, "title: Order a new service", "title: Order a service")
+    rendered = _build(site).rendered_jobs
+    assert ("touchpoints",) in rendered and ("personas",) not in rendered
+    assert "(Order a service " in (site / "public/touchpoints/index.html").read_text("utf-8")
+
+
 def test_incremental_output_equals_a_clean_build(site: Path, tmp_path: Path) -> None:
     _build(site)
     edit(site / "content/journeys/order-service.md", "title: Order a service", "title: Order a new service")

@@ -27,7 +27,7 @@ from jinja2 import (
 from markupsafe import Markup
 
 from .. import __version__
-from ..config import SiteConfig, theme_dir
+from ..config import BUILTIN_THEMES, SiteConfig, theme_dir
 from ..deps import PAGE_SIZE, page_count
 from ..diagnostics import ContentError, Report
 from ..insights import insights
@@ -64,6 +64,30 @@ def template_dirs(config: SiteConfig) -> list[Path]:
         dirs.append(own)
     dirs.append(theme_dir(config) / "templates")
     return dirs
+
+
+def custom_templates(config: SiteConfig) -> frozenset[str]:
+    """The templates this site renders with that differ from the built-in theme's.
+
+    Incremental builds know what the built-in pages show; a page of the site's
+    own may show more, so the dependency map treats it as reading everything.
+    """
+    builtin = BUILTIN_THEMES / "default" / "templates"
+    seen: set[str] = set()
+    custom: set[str] = set()
+    for folder in template_dirs(config):  # the first folder holding a name is the one used
+        if folder.resolve() == builtin.resolve():
+            break
+        for path in folder.glob("*.html"):
+            if path.name in seen:
+                continue
+            seen.add(path.name)
+            try:
+                if path.read_bytes() != (builtin / path.name).read_bytes():
+                    custom.add(path.name)
+            except OSError:
+                custom.add(path.name)
+    return frozenset(custom)
 
 
 class Pages:
