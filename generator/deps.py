@@ -26,18 +26,22 @@ from dataclasses import dataclass, field
 from .load import Document, doc_key
 from .model import Site
 
-Job = tuple[str, ...]  # ("journey", slug), ("persona", slug), ("index", "1"), ("stage", id, "1"), ...
+Job = tuple[str, ...]  # ("journey", slug), ("persona", slug, "1"), ("index", "1"), ("stage", id, "1"), ...
 STATIC_KEY = "theme:static"  # the theme's static files, read by the "static" job alone
-PAGE_SIZE = 200  # journeys per catalogue or stage page: no page may grow with the catalogue
+# No page may grow with the catalogue: lists of journeys are split into pages of
+# PAGE_SIZE (catalogue, stage and touchpoint pages), or PERSONA_PAGE_SIZE on persona
+# pages, which show each journey with a table of its own.
+PAGE_SIZE = 200
+PERSONA_PAGE_SIZE = 50
 
 
-def page_count(journeys: int) -> int:
-    return max(1, -(-journeys // PAGE_SIZE))
+def page_count(journeys: int, size: int = PAGE_SIZE) -> int:
+    return max(1, -(-journeys // size))
 
 
-def paged(slugs: Sequence[str]) -> list[Sequence[str]]:
-    """*slugs* in pages of PAGE_SIZE; an empty list is one empty page."""
-    return [slugs[i : i + PAGE_SIZE] for i in range(0, len(slugs), PAGE_SIZE)] or [slugs]
+def paged(slugs: Sequence[str], size: int = PAGE_SIZE) -> list[Sequence[str]]:
+    """*slugs* in pages of *size*; an empty list is one empty page."""
+    return [slugs[i : i + size] for i in range(0, len(slugs), size)] or [slugs]
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,20 +80,31 @@ def plan(site: Site, custom: frozenset[str] = frozenset()) -> Plan:
     *custom* names the page templates that differ from the built-in theme's.
     """
     reads: dict[Job, frozenset[str]] = {}
+    shape: dict[Job, str] = {}
     groups: dict[str, frozenset[str]] = {_shows(slug): _journey_reads(site, slug) for slug in site.journeys}
     for slug in site.journeys:
         related = {data_key("journey", other) for other in site.related.get(slug, ())}
         reads[("journey", slug)] = frozenset({doc_key("journey", slug), _shows(slug), *related})
     for slug in site.personas:
-        docs = {doc_key("persona", slug)}
-        docs.update(_shows(journey) for journey in site.persona_journeys.get(slug, ()))
-        reads[("persona", slug)] = frozenset(docs)
+        through = site.persona_journeys.get(slug, ())
+        pages = paged(through, PERSONA_PAGE_SIZE)
+        for number, chunk in enumerate(pages, start=1):
+            job = ("persona", slug, str(number))
+            own = doc_key("persona", slug) if number == 1 else data_key("persona", slug)  # the profile is on page 1
+            reads[job] = frozenset({own, *(_shows(journey) for journey in chunk)})
+            shape[job] = f"{len(through)}\0{len(pages)}\0{','.join(chunk)}"
     for slug in site.touchpoints:
+        through = site.touchpoint_journeys.get(slug, ())
         uses = site.touchpoint_uses.get(slug, ())
-        docs = {doc_key("touchpoint", slug)}
-        docs.update(data_key("journey", journey) for journey in site.touchpoint_journeys.get(slug, ()))
-        docs.update(data_key("persona", persona) for persona in {use.persona for use in uses} if persona)
-        reads[("touchpoint", slug)] = frozenset(docs)
+        pages = paged(through)
+        for number, chunk in enumerate(pages, start=1):
+            job = ("touchpoint", slug, str(number))
+            members = set(chunk)
+            docs = {doc_key("touchpoint", slug) if number == 1 else data_key("touchpoint", slug)}
+            docs.update(data_key("journey", journey) for journey in chunk)
+            docs.update(data_key("persona", u.persona) for u in uses if u.persona and u.journey in members)
+            reads[job] = frozenset(docs)
+            shape[job] = f"{len(uses)}\0{len(through)}\0{len(pages)}\0{','.join(chunk)}"
     groups["personas"] = frozenset(data_key("persona", slug) for slug in site.personas)  # the index's filter
     groups["touchpoints"] = frozenset(data_key("touchpoint", slug) for slug in site.touchpoints)
     groups["everything"] = (
@@ -100,7 +115,6 @@ def plan(site: Site, custom: frozenset[str] = frozenset()) -> Plan:
     def shown(chunk: Iterable[str]) -> frozenset[str]:
         return frozenset(_shows(slug) for slug in chunk)
 
-    shape: dict[Job, str] = {}
     catalogue = paged(list(site.journeys))
     tags = ",".join(site.tags)  # the tag filter
     for number, chunk in enumerate(catalogue, start=1):

@@ -31,7 +31,6 @@ from .deps import STATIC_KEY, Job, digests, fingerprints, plan
 from .devserver import Broadcaster, PreviewServer
 from .diagnostics import ContentError, JourneydocsError, Report, Severity, UsageError
 from .load import FOLDERS, editor_file
-from .model import Site
 from .reader import Reader
 from .render.pages import custom_templates
 from .render.site import Renderer
@@ -142,8 +141,8 @@ class Preview:
                 if "#" in key:  # a part of a document (its front matter): the document itself is listed too
                     continue
                 kind, slug = key.split(":", 1)
-                if _exists(site, (kind, slug)):
-                    primary.append((kind, slug))
+                if slug in getattr(site, FOLDERS[kind]):  # site.journeys, site.personas, site.touchpoints
+                    primary.append((kind, slug) if kind == "journey" else (kind, slug, "1"))  # its own (first) page
             done = self._render(primary)
             if done:
                 self._send("reload", done)
@@ -187,11 +186,6 @@ class Preview:
 
     def _send(self, event: str, data: object) -> None:
         self.events.send(event, data)
-
-
-def _exists(site: Site, job: Job) -> bool:
-    kind, slug = job
-    return slug in getattr(site, FOLDERS[kind])  # site.journeys, site.personas, site.touchpoints
 
 
 def _messages(exc: JourneydocsError) -> list[str]:

@@ -41,8 +41,8 @@ def test_a_changed_journey_rebuilds_its_dependants_only(site: Path) -> None:
     expected = {
         ("journey", "order-service"),
         ("journey", "get-support"),  # related both ways: it shows the title
-        ("persona", "pat-buyer"), ("persona", "priya-provider"), ("persona", "uma-user"),
-        ("touchpoint", "web-portal"), ("touchpoint", "invoice"), ("touchpoint", "help-desk"),
+        ("persona", "pat-buyer", "1"), ("persona", "priya-provider", "1"), ("persona", "uma-user", "1"),
+        ("touchpoint", "web-portal", "1"), ("touchpoint", "invoice", "1"), ("touchpoint", "help-desk", "1"),
     }
     stages = {("stage", s, "1") for s in ("explore", "onboard", "co-create", "realize", "engage")}
     rendered = set(result.rendered_jobs)
@@ -56,9 +56,9 @@ def test_a_changed_persona_rebuilds_its_page_and_its_journeys(site: Path) -> Non
     edit(site / "content/personas/priya-provider.md", "name: ", "name: Dr ")
     rendered = set(_build(site).rendered_jobs)
     journeys = {job for job in rendered if job[0] == "journey"}
-    assert ("persona", "priya-provider") in rendered
+    assert ("persona", "priya-provider", "1") in rendered
     assert journeys == {("journey", "order-service")}  # the only journey Priya travels
-    assert ("persona", "pat-buyer") in rendered  # shows the same journey's interactions
+    assert ("persona", "pat-buyer", "1") in rendered  # shows the same journey's interactions
     assert not {job for job in rendered if job[0] == "touchpoint" and job[1] == "kickoff-meeting"}
 
 
@@ -67,9 +67,9 @@ def test_a_changed_touchpoint_rebuilds_the_journeys_that_use_it(site: Path) -> N
     edit(site / "content/touchpoints/invoice.md", "name: ", "name: Monthly ")
     rendered = set(_build(site).rendered_jobs)
     users = {("journey", "order-service")}
-    assert ("touchpoint", "invoice") in rendered
+    assert ("touchpoint", "invoice", "1") in rendered
     assert {job for job in rendered if job[0] == "journey"} == users
-    assert {job for job in rendered if job[0] == "touchpoint"} == {("touchpoint", "invoice")}
+    assert {job for job in rendered if job[0] == "touchpoint"} == {("touchpoint", "invoice", "1")}
 
 
 @pytest.mark.parametrize("change", ["template", "site.toml"])
@@ -227,7 +227,7 @@ def test_editing_prose_rebuilds_only_the_page_that_shows_it(site: Path) -> None:
     persona = site / "content/personas/priya-provider.md"
     persona.write_text(persona.read_text(encoding="utf-8") + "\nOne more paragraph.\n", encoding="utf-8")
     # a persona's body is on its page and in catalogue.json, nowhere else
-    assert set(_build(site).rendered_jobs) == {("persona", "priya-provider"), ("feeds",)}
+    assert set(_build(site).rendered_jobs) == {("persona", "priya-provider", "1"), ("feeds",)}
 
 
 
@@ -259,7 +259,7 @@ def test_recycling_never_writes_into_the_live_site(site: Path) -> None:
     _build(site)  # tree 1
     persona = site / "content/personas/priya-provider.md"
     persona.write_text(persona.read_text(encoding="utf-8") + "\nMore prose.\n", encoding="utf-8")
-    assert set(_build(site).rendered_jobs) == {("persona", "priya-provider"), ("feeds",)}
+    assert set(_build(site).rendered_jobs) == {("persona", "priya-provider", "1"), ("feeds",)}
     # tree 2: get-support's page is tree 1's file, linked
     live = (site / "public/journeys/get-support/index.html").read_bytes()
     edit(journeys / "get-support.yaml", "title: Get support", "title: Get help")

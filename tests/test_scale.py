@@ -10,7 +10,7 @@ import pytest
 
 from bench.corpus import generate
 from generator.build import Options, build
-from generator.deps import PAGE_SIZE
+from generator.deps import PAGE_SIZE, PERSONA_PAGE_SIZE
 from generator.insights import LISTED
 
 from .sitecheck import parse, resolve
@@ -45,6 +45,62 @@ def test_stage_pages_are_paged(big: Path) -> None:
     rows = pages[1].read_text("utf-8").split('id="interactions-title"', 1)[1].split("</section>", 1)[0]
     shown = set(re.findall(r"journeys/([a-z0-9-]+)/index\.html#i-explore-", rows))
     assert shown and shown <= set(listed[1])  # interactions of this page's journeys only
+
+
+def _pager_targets(out: Path, page: Path) -> set[Path]:
+    tree = parse(page)
+    hrefs = [a.get("href") for nav in tree.iter("nav") if "pager" in nav.classes for a in nav.iter("a")]
+    return {resolve(out, page, href).target for href in hrefs}
+
+
+@pytest.mark.slow
+def test_persona_pages_are_paged(big: Path) -> None:
+    out = big / "public"
+    journeys = json.loads((out / "catalogue.json").read_text("utf-8"))["journeys"]
+    travelled = [j["slug"] for j in journeys if "persona-0" in j["personas"]]  # in catalogue order
+    count = -(-len(travelled) // PERSONA_PAGE_SIZE)
+    assert count >= 2
+    pages = [out / "personas/persona-0/index.html"] + [out / f"personas/persona-0/{n}/index.html" for n in range(2, count + 1)]
+    assert all(p.is_file() for p in pages) and not (out / f"personas/persona-0/{count + 1}").exists()
+    shown = [re.findall(r'<h3 id="travel-([a-z0-9-]+)"', p.read_text("utf-8")) for p in pages]
+    assert [slug for slugs in shown for slug in slugs] == travelled
+    assert all(len(slugs) == PERSONA_PAGE_SIZE for slugs in shown[:-1])
+    assert 'id="goals-title"' in pages[0].read_text("utf-8")  # the profile is on the first page only
+    assert 'id="goals-title"' not in pages[1].read_text("utf-8")
+    assert _pager_targets(out, pages[1]) == {p.resolve() for p in pages if p != pages[1]}
+    sitemap = (out / "sitemap.xml").read_text("utf-8")
+    assert "personas/persona-0/2/</loc>" in sitemap
+
+
+def test_touchpoint_pages_are_paged(tmp_path: Path) -> None:
+    """A touchpoint that every journey uses (a service portal, say) is split like any long list."""
+    root = tmp_path / "site"
+    (root / "content/journeys").mkdir(parents=True)
+    (root / "content/personas").mkdir()
+    (root / "content/touchpoints").mkdir()
+    (root / "site.toml").write_text('[site]\ntitle = "Portal"\n', encoding="utf-8")
+    (root / "content/personas/user.md").write_text("---\nname: User\nrole: user\n---\n", encoding="utf-8")
+    (root / "content/touchpoints/portal.md").write_text("---\nname: Portal\n---\nThe one way in.\n", encoding="utf-8")
+    journeys = PAGE_SIZE + 3
+    for n in range(journeys):
+        (root / f"content/journeys/j{n:03d}.md").write_text(
+            f"---\ntitle: Journey {n:03d}\npersonas: [user]\nstages:\n  engage:\n    interactions:\n"
+            "      - {touchpoint: portal, action: Signs in}\n      - {touchpoint: portal, action: Signs out}\n---\n",
+            encoding="utf-8",
+        )
+    out = build(Options(root=root, search=False)).output
+    first, second = out / "touchpoints/portal/index.html", out / "touchpoints/portal/2/index.html"
+    assert not (out / "touchpoints/portal/3").exists()
+    rows = [len(re.findall(r"Signs in", p.read_text("utf-8"))) for p in (first, second)]
+    assert rows == [PAGE_SIZE, 3]
+    for page in (first, second):
+        assert f"used {2 * journeys} times in {journeys} journeys" in page.read_text("utf-8")
+    assert "The one way in." in first.read_text("utf-8") and "The one way in." not in second.read_text("utf-8")
+    assert _pager_targets(out, second) == {first.resolve()}
+    edit = root / "content/journeys/j202.md"  # on the second page
+    edit.write_text(edit.read_text("utf-8").replace("Signs out", "Logs out"), encoding="utf-8")
+    rendered = set(build(Options(root=root, search=False)).rendered_jobs)
+    assert ("touchpoint", "portal", "2") in rendered and ("touchpoint", "portal", "1") not in rendered
 
 
 @pytest.mark.slow
@@ -87,6 +143,8 @@ def test_editing_front_matter_rebuilds_only_the_pages_that_show_the_journey(big:
     assert len(index_pages) == 1  # the one catalogue page that holds journey-7
     assert len(stage_pages) == 7 and len({job[2] for job in stage_pages}) == 1  # one page of each stage
     assert ("journey", "journey-7") in rendered and ("feeds",) in rendered and ("insights",) in rendered
+    personas = {job for job in rendered if job[0] == "persona"}
+    assert len(personas) == len({job[1] for job in personas})  # one page of each of its personas
     assert len([job for job in rendered if job[0] == "journey"]) < 10  # itself and journeys related to it
 
 

@@ -28,7 +28,7 @@ from markupsafe import Markup
 
 from .. import __version__
 from ..config import BUILTIN_THEMES, SiteConfig, theme_dir
-from ..deps import PAGE_SIZE, page_count
+from ..deps import PAGE_SIZE, PERSONA_PAGE_SIZE, page_count
 from ..diagnostics import ContentError, Report
 from ..insights import insights
 from ..model import Journey, Persona, Site, Touchpoint
@@ -54,6 +54,14 @@ def index_path(number: int) -> str:
 
 def stage_path(stage_id: str, number: int) -> str:
     return f"stages/{stage_id}/index.html" if number == 1 else f"stages/{stage_id}/{number}/index.html"
+
+
+def persona_path(slug: str, number: int) -> str:
+    return f"personas/{slug}/index.html" if number == 1 else f"personas/{slug}/{number}/index.html"
+
+
+def touchpoint_path(slug: str, number: int) -> str:
+    return f"touchpoints/{slug}/index.html" if number == 1 else f"touchpoints/{slug}/{number}/index.html"
 
 
 def template_dirs(config: SiteConfig) -> list[Path]:
@@ -242,25 +250,39 @@ class Pages:
     def personas(self) -> Page:
         return self._render("personas.html", "personas/index.html", personas=list(self.site.personas.values()))
 
-    def persona(self, persona: Persona) -> Page:
+    def persona(self, persona: Persona, number: int = 1) -> Page:
+        """One page of a persona: its profile (on the first page) and PERSONA_PAGE_SIZE of its journeys."""
+        through = self.site.persona_journeys.get(persona.slug, ())
+        chosen = through[(number - 1) * PERSONA_PAGE_SIZE : number * PERSONA_PAGE_SIZE]
         return self._render(
             "persona.html",
-            f"personas/{persona.slug}/index.html",
+            persona_path(persona.slug, number),
             persona=persona,
-            travels=persona_journeys(self.site, persona.slug),
+            travels=persona_journeys(self.site, persona.slug, chosen),
+            page_number=number,
+            pages=[(n, persona_path(persona.slug, n)) for n in range(1, page_count(len(through), PERSONA_PAGE_SIZE) + 1)],
+            total=len(through),
         )
 
     def touchpoints(self) -> Page:
         return self._render("touchpoints.html", "touchpoints/index.html", touchpoints=list(self.site.touchpoints.values()))
 
-    def touchpoint(self, touchpoint: Touchpoint) -> Page:
-        uses = self.site.touchpoint_uses[touchpoint.slug]
+    def touchpoint(self, touchpoint: Touchpoint, number: int = 1) -> Page:
+        """One page of a touchpoint: its description (on the first page) and its uses in PAGE_SIZE journeys."""
+        site = self.site
+        through = site.touchpoint_journeys[touchpoint.slug]
+        chosen = set(through[(number - 1) * PAGE_SIZE : number * PAGE_SIZE])
+        uses = site.touchpoint_uses[touchpoint.slug]
         return self._render(
             "touchpoint.html",
-            f"touchpoints/{touchpoint.slug}/index.html",
+            touchpoint_path(touchpoint.slug, number),
             touchpoint=touchpoint,
-            uses=uses,
-            journey_count=len(self.site.touchpoint_journeys[touchpoint.slug]),
+            uses=[u for u in uses if u.journey in chosen],
+            use_count=len(uses),
+            journey_count=len(through),
+            page_journeys=len(chosen),
+            page_number=number,
+            pages=[(n, touchpoint_path(touchpoint.slug, n)) for n in range(1, page_count(len(through)) + 1)],
         )
 
     def stages_index(self) -> Page:

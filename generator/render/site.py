@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from ..config import theme_dir
-from ..deps import Job, page_count, paged
+from ..deps import PERSONA_PAGE_SIZE, Job, page_count
 from ..model import Site
 from ..parallel import forked_pool
 from ..validate import schema
@@ -22,7 +22,7 @@ from ..write import write_file
 from . import diagram
 from .feeds import catalogue, journey_json, sitemap
 from .mermaid import mermaid_journey
-from .pages import Pages, index_path, stage_path
+from .pages import Pages, index_path, persona_path, stage_path, touchpoint_path
 
 Output = list[tuple[str, str | bytes]]
 SMALL_BUILD = 24  # jobs; below this, worker processes cost more than they save
@@ -47,9 +47,9 @@ class Renderer:
             if kind == "journey":
                 return self._journey(job[1])
             if kind == "persona":
-                return [pages.persona(site.personas[job[1]])]
+                return [pages.persona(site.personas[job[1]], int(job[2]))]
             if kind == "touchpoint":
-                return [pages.touchpoint(site.touchpoints[job[1]])]
+                return [pages.touchpoint(site.touchpoints[job[1]], int(job[2]))]
             if kind == "stage":
                 return [pages.stage(job[1], int(job[2]))]
             if kind == "index":
@@ -121,10 +121,13 @@ def listed_pages(site: Site) -> list[str]:
     pages = ["personas/index.html", "touchpoints/index.html", "stages/index.html", "insights/index.html"]
     pages += [index_path(n) for n in range(1, page_count(len(site.journeys)) + 1)]
     pages += [f"journeys/{j.slug}/index.html" for j in site.journeys.values() if not j.draft]
-    pages += [f"personas/{s}/index.html" for s in site.personas]
-    pages += [f"touchpoints/{s}/index.html" for s in site.touchpoints]
+    for slug in site.personas:
+        count = page_count(len(site.persona_journeys[slug]), PERSONA_PAGE_SIZE)
+        pages += [persona_path(slug, n) for n in range(1, count + 1)]
+    for slug in site.touchpoints:
+        pages += [touchpoint_path(slug, n) for n in range(1, page_count(len(site.touchpoint_journeys[slug])) + 1)]
     for stage in site.stages:
-        pages += [stage_path(stage.id, n) for n in range(1, len(paged(site.stage_journeys[stage.id])) + 1)]
+        pages += [stage_path(stage.id, n) for n in range(1, page_count(len(site.stage_journeys[stage.id])) + 1)]
     return pages
 
 

@@ -163,9 +163,10 @@ class PersonaJourney:
     by_stage: tuple[tuple[str, Feeling, int], ...] = field(default=())
 
 
-def persona_journeys(site: Site, slug: str) -> tuple[PersonaJourney, ...]:
+def persona_journeys(site: Site, slug: str, journeys: Iterable[str] | None = None) -> tuple[PersonaJourney, ...]:
+    """The persona's part in each of *journeys* (all the journeys it travels by default)."""
     result = []
-    for journey_slug in site.persona_journeys.get(slug, ()):
+    for journey_slug in site.persona_journeys.get(slug, ()) if journeys is None else journeys:
         journey = site.journeys[journey_slug]
         mine = tuple(i for i in journey.interactions if i.persona == slug)
         by_stage = tuple(
