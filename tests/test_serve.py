@@ -117,6 +117,20 @@ def test_edit_sends_reload_and_serves_new_content(running: Running) -> None:
     events.close()
 
 
+@pytest.mark.parametrize("kind, slug, old, new", [
+    ("personas", "pat-buyer", "name: Pat", "name: Dr Pat"),
+    ("touchpoints", "invoice", "name: ", "name: Monthly "),
+])
+def test_an_edited_persona_or_touchpoint_page_is_sent_first(running: Running, kind: str, slug: str, old: str, new: str) -> None:
+    events = running.events()
+    source = running.site / f"content/{kind}/{slug}.md"
+    source.write_text(source.read_text().replace(old, new, 1))
+    assert f"{kind}/{slug}/index.html" in events.wait_for("reload")  # its own (first) page, before the pages that show it
+    _, _, body = running.get(f"/{kind}/{slug}/index.html")
+    assert new.split(": ", 1)[1].encode() in body
+    events.close()
+
+
 def test_broken_content_keeps_last_good_site_with_an_overlay(running: Running) -> None:
     events = running.events()
     persona = running.site / "content/personas/pat-buyer.md"
