@@ -10,20 +10,25 @@ from __future__ import annotations
 
 import gc
 import hashlib
-import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
 from pathlib import Path
 
 from . import __version__
 from .cache import BuildCache
 from .checks import run_checks
-from .config import CONFIG_NAME, SiteConfig, load_config, setting_position, theme_dir
+from .config import (
+    CONFIG_NAME,
+    SiteConfig,
+    load_config,
+    setting_position,
+    source_date,
+    theme_dir,
+)
 from .deps import STATIC_KEY, Job, digests, fingerprints, plan, search_fingerprint
-from .diagnostics import ContentError, OutputError, Report, UsageError
+from .diagnostics import ContentError, OutputError, Report
 from .load import Document, Source, discover
 from .model import Site, build_site
 from .parallel import worker_count
@@ -200,22 +205,6 @@ def _setting_error(config: SiteConfig, table: str, key: str, message: str) -> Co
     return ContentError(report)
 
 
-def source_date() -> str | None:
-    """The build date from ``SOURCE_DATE_EPOCH`` (reproducible-builds.org), or None.
-
-    journeydocs never writes the wall-clock time, so two builds of the same
-    content are identical; a date appears only when this variable asks for one.
-    """
-    raw = os.environ.get("SOURCE_DATE_EPOCH")
-    if raw is None or not raw.strip():
-        return None
-    try:
-        moment = datetime.fromtimestamp(int(raw), tz=UTC)
-    except (ValueError, OverflowError, OSError):
-        raise UsageError(f"SOURCE_DATE_EPOCH must be a whole number of seconds since 1970, not {raw!r}") from None
-    return moment.date().isoformat()
-
-
 def global_digest(config: SiteConfig, options: Options, built: str | None) -> str:
     """Everything every page depends on: settings, templates, version.
 
@@ -305,6 +294,54 @@ def build(
         previous = cache.manifest(target) if target.is_dir() else {}
 
     renderer = Renderer(site, built, cache.folder)
+    with timings.phase("reuse"):
+        recorded = {rel: size for _, files in previous.values() for rel, size in files.items()}
+        as_recorded = previous.keys() == prints.keys() and all(previous[job][0] == prints[job] for job in prints)
+        as_recorded = as_recorded and list_files(target) == recorded
+    if as_recorded:  # nothing to render, and the output is what its manifest says: leave it and the spare alone
+        manifest, todo, reused, written = previous, [], len(prints), set(recorded)
+    else:
+        manifest, todo, reused, written = _write_output(
+            target, cache, renderer, prints, previous, timings, keep_spare=keep_spare,
+            processes=workers(config, options), progress=progress,
+        )
+    if renderer.cache is not None:
+        renderer.cache.prune()  # once a day: diagrams that no build used for a month
+    pages = sum(1 for rel in written if rel.endswith(".html"))
+    return Result(
+        site=site,
+        report=loaded.report,
+        output=target,
+        pages=pages,
+        diagrams=len(site.journeys),
+        reused=reused,
+        seconds=time.perf_counter() - start,
+        timings=timings,
+        documents=loaded.documents,
+        manifest=manifest,
+        renderer=renderer,
+        global_digest=everything,
+        static_digest=static,
+        rendered_jobs=todo,
+    )
+
+
+def _write_output(
+    target: Path,
+    cache: BuildCache,
+    renderer: Renderer,
+    prints: dict[Job, str],
+    previous: dict[Job, tuple[str, dict[str, int]]],
+    timings: Timings,
+    keep_spare: bool,
+    processes: int,
+    progress: ProgressFactory | None,
+) -> tuple[dict[Job, tuple[str, dict[str, int]]], list[Job], int, set[str]]:
+    """Prepare the new output in a staging folder (the recycled spare, if any) and swap it in.
+
+    Returns the new manifest, the jobs rendered, how many were reused and every file written.
+    """
+    trash = cache.folder / "trash" if cache.folder else None
     manifest: dict[Job, tuple[str, dict[str, int]]] = {}
     spare = cache.spare(target) if target.is_dir() and keep_spare else None
     cache.forget(target, spare_only=True)  # from here on the spare is being changed
@@ -327,7 +364,7 @@ def build(
         index = SEARCH_JOB in todo
         todo = [job for job in todo if job != SEARCH_JOB]
         todo.sort(key=lambda job: ORDER.get(job[0], len(ORDER)))
-        processes = worker_count(workers(config, options), len(todo))
+        processes = worker_count(processes, len(todo))
         tick = progress(len(prints)) if progress else None
         if tick and reused:
             tick(reused)
@@ -342,7 +379,7 @@ def build(
             with timings.phase("search"):
                 out.clear(FOLDER)
                 bundles = cache.folder / "search" if cache.folder else None
-                index_site(out.staging, config.language, prints[SEARCH_JOB], bundles)
+                index_site(out.staging, renderer.site.config.language, prints[SEARCH_JOB], bundles)
                 files = {f"{FOLDER}/{rel}": size for rel, size in list_files(out.staging / FOLDER).items()}
                 for rel in files:
                     out.claim(rel)
@@ -357,22 +394,4 @@ def build(
     cache.save_manifest(target, manifest)
     if became_spare:
         cache.save_spare(target, previous)  # the replaced output is what the previous manifest describes
-    if renderer.cache is not None:
-        renderer.cache.prune()  # once a day: diagrams that no build used for a month
-    pages = sum(1 for rel in out.written if rel.endswith(".html"))
-    return Result(
-        site=site,
-        report=loaded.report,
-        output=target,
-        pages=pages,
-        diagrams=len(site.journeys),
-        reused=reused,
-        seconds=time.perf_counter() - start,
-        timings=timings,
-        documents=loaded.documents,
-        manifest=manifest,
-        renderer=renderer,
-        global_digest=everything,
-        static_digest=static,
-        rendered_jobs=todo,
-    )
+    return manifest, todo, reused, out.written

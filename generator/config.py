@@ -7,13 +7,23 @@ and column of the offending key, found by a light scan of the text because
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .diagnostics import CHECKS, ContentError, Diagnostic, Report, did_you_mean, one_of
+from .diagnostics import (
+    CHECKS,
+    ContentError,
+    Diagnostic,
+    Report,
+    UsageError,
+    did_you_mean,
+    one_of,
+)
 
 CONFIG_NAME = "site.toml"
 SLUG_RE = re.compile(r"^[a-z0-9-]+$")  # as the content format says: lower-case [a-z0-9-]
@@ -314,3 +324,19 @@ def _locate(text: str, table: str | None, key: str) -> tuple[int, int]:
             if match:
                 return number, len(match.group(1)) + 1
     return header_pos or (1, 1)
+
+
+def source_date() -> str | None:
+    """The build date from ``SOURCE_DATE_EPOCH`` (reproducible-builds.org), or None.
+
+    journeydocs never writes the wall-clock time, so two builds of the same
+    content are identical; a date appears only when this variable asks for one.
+    """
+    raw = os.environ.get("SOURCE_DATE_EPOCH")
+    if raw is None or not raw.strip():
+        return None
+    try:
+        moment = datetime.fromtimestamp(int(raw), tz=UTC)
+    except (ValueError, OverflowError, OSError):
+        raise UsageError(f"SOURCE_DATE_EPOCH must be a whole number of seconds since 1970, not {raw!r}") from None
+    return moment.date().isoformat()

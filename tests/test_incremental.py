@@ -171,6 +171,19 @@ def test_a_page_of_the_sites_own_reads_everything(site: Path) -> None:
     assert "(Order a service " in (site / "public/touchpoints/index.html").read_text("utf-8")
 
 
+def test_a_build_with_nothing_to_do_leaves_the_output_alone(site: Path, tmp_path: Path) -> None:
+    out = site / "public"
+    _build(site)
+    folder = out.stat().st_ino
+    result = _build(site)
+    assert result.rendered_jobs == [] and result.reused > 0 and result.pages > 0
+    assert out.stat().st_ino == folder  # not replaced by a copy of itself
+    (out / "personas/pat-buyer/index.html").unlink()  # damaged behind the build's back
+    assert ("persona", "pat-buyer", "1") in _build(site).rendered_jobs
+    clean = build(Options(root=site, output=tmp_path / "clean", search=False, use_cache=False)).output
+    assert tree(out) == tree(clean)
+
+
 def test_incremental_output_equals_a_clean_build(site: Path, tmp_path: Path) -> None:
     _build(site)
     edit(site / "content/journeys/order-service.md", "title: Order a service", "title: Order a new service")
