@@ -25,6 +25,7 @@ import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 from .. import __version__
 from ..model import Interaction, Journey, Site, average, emotion_level
@@ -221,25 +222,27 @@ _NODE_TITLE_RE = re.compile(r"<title>[^<]*</title>\n?")
 _STDERR_LOCK = threading.Lock()
 _FONTCONFIG_NOISE = re.compile(r"^Fontconfig (warning|error):")
 _CONTEXT: list[object] = []  # one Graphviz context per process, made on first use
-_CAPTURE: dict[int, int] = {}  # process id -> the descriptor stderr is sent to while Graphviz runs
+_SCRATCH: dict[tuple[int, str], BinaryIO] = {}  # (process id, purpose) -> an in-memory file
 
 
-def _capture_fd() -> int:
-    """This process's capture file, made once: in memory where Linux allows.
+def _scratch(purpose: str) -> BinaryIO:
+    """A file of this process's for *purpose*, made once: in memory where Linux allows.
 
-    A temporary file per diagram cost two file creations each, and on ext4
-    every short-lived inode makes later file creations in the build slower.
-    Keyed by process, because a forked worker must not share its parent's
-    file offset.
+    Graphviz reads DOT from a file and writes its messages to one.  A temporary
+    file per diagram (as ``AGraph(string=...)`` makes) cost file creations,
+    and on ext4 every short-lived inode makes later file creations in the
+    build slower.  Keyed by process: a forked worker must not share its
+    parent's file offset.
     """
-    pid = os.getpid()
-    if pid not in _CAPTURE:
+    key = (os.getpid(), purpose)
+    if key not in _SCRATCH:
         try:
-            _CAPTURE[pid] = os.memfd_create("journeydocs-graphviz-stderr", os.MFD_CLOEXEC)
+            fd = os.memfd_create(f"journeydocs-{purpose}", os.MFD_CLOEXEC)
         except (AttributeError, OSError):  # not Linux
             with tempfile.TemporaryFile() as spare:
-                _CAPTURE[pid] = os.dup(spare.fileno())
-    return _CAPTURE[pid]
+                fd = os.dup(spare.fileno())
+        _SCRATCH[key] = os.fdopen(fd, "w+b", buffering=0)
+    return _SCRATCH[key]
 
 
 @contextmanager
@@ -251,21 +254,20 @@ def _filtered_stderr() -> Iterator[None]:
     the configuration.  They say nothing about the diagram, so a build hides
     them; anything else Graphviz prints is passed through unchanged.
     """
-    capture = _capture_fd()
+    capture = _scratch("stderr")
     sys.stderr.flush()
     saved = os.dup(2)
-    os.dup2(capture, 2)
+    os.dup2(capture.fileno(), 2)
     try:
         yield
     finally:
         os.dup2(saved, 2)
         os.close(saved)
-        if os.lseek(capture, 0, os.SEEK_CUR):  # something was printed
-            os.lseek(capture, 0, os.SEEK_SET)
-            with os.fdopen(os.dup(capture), "rb") as printed:
-                text = printed.read().decode("utf-8", "replace")
-            os.ftruncate(capture, 0)
-            os.lseek(capture, 0, os.SEEK_SET)
+        if capture.tell():  # something was printed
+            capture.seek(0)
+            text = capture.read().decode("utf-8", "replace")
+            capture.seek(0)
+            capture.truncate()
             kept = [line for line in text.splitlines(keepends=True) if not _FONTCONFIG_NOISE.match(line)]
             if kept:
                 sys.stderr.write("".join(kept))
@@ -275,23 +277,36 @@ def render_svg(dot: str, title: str, description: str) -> str:
     """Lay out *dot* and return a standalone SVG with ``<title>`` and ``<desc>``.
 
     This talks to libgvc through pygraphviz's low-level bindings: one context
-    per process and one layout per diagram.  ``AGraph.layout()`` followed by
-    ``draw()`` would create two contexts and lay the graph out twice.
+    per process, one layout per diagram, and the DOT read from an in-memory
+    file.  ``AGraph.layout()`` followed by ``draw()`` would create two contexts
+    and lay the graph out twice.
     """
-    import pygraphviz  # here: a build that lays out no diagram does not load Graphviz
-    from pygraphviz import graphviz as gv
+    from pygraphviz import (
+        graphviz as gv,  # here: a build that lays out no diagram does not load Graphviz
+    )
 
-    graph = pygraphviz.AGraph(string=dot)
     with _STDERR_LOCK, _filtered_stderr():
-        if not _CONTEXT:
-            _CONTEXT.append(gv.gvContextWithBuiltins())
-        context = _CONTEXT[0]
-        if gv.gvLayout(context, graph.handle, b"dot") != 0:
-            raise RuntimeError("Graphviz could not lay out the stage diagram")
+        source = _scratch("dot")
+        source.seek(0)
+        source.truncate()
+        source.write(dot.encode("utf-8"))
+        source.seek(0)
         try:
-            error, data = gv.gvRenderData(context, graph.handle, b"svg")
+            graph = gv.agread(source, None)
+        except ValueError:
+            raise RuntimeError("Graphviz could not read the stage diagram") from None
+        try:
+            if not _CONTEXT:
+                _CONTEXT.append(gv.gvContextWithBuiltins())
+            context = _CONTEXT[0]
+            if gv.gvLayout(context, graph, b"dot") != 0:
+                raise RuntimeError("Graphviz could not lay out the stage diagram")
+            try:
+                error, data = gv.gvRenderData(context, graph, b"svg")
+            finally:
+                gv.gvFreeLayout(context, graph)
         finally:
-            gv.gvFreeLayout(context, graph.handle)
+            gv.agclose(graph)
     if error:
         raise RuntimeError("Graphviz could not draw the stage diagram")
     svg = _COMMENT_RE.sub("", data.decode("utf-8"))
