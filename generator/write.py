@@ -73,11 +73,31 @@ def _checked(rel: str) -> str:
     return rel
 
 
+def _create(path: str, payload: bytes) -> None:
+    """Write *payload* to the new file *path*, making its folder only when it is missing.
+
+    Plain system calls: a build writes thousands of files, most into a folder
+    the previous file already made, and Python's buffered file objects cost
+    several more calls per file.
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC
+    try:
+        fd = os.open(path, flags, 0o666)
+    except FileNotFoundError:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        fd = os.open(path, flags, 0o666)
+    try:
+        view = memoryview(payload)
+        while view:
+            view = view[os.write(fd, view) :]
+    finally:
+        os.close(fd)
+
+
 def atomic_write(path: Path, data: bytes | str) -> None:
     """Replace *path* in one step: a reader (a browser, another worker) sees the old or the new file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temp.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+    _create(str(temp), data.encode("utf-8") if isinstance(data, str) else data)
     os.replace(temp, path)
 
 
@@ -87,12 +107,11 @@ def write_file(staging: Path, rel: str, data: bytes | str) -> int:
     An existing file is removed first, never truncated: in a recycled staging
     directory it may be a hard link to a file of the live site.
     """
-    full = _inside_output(staging, rel)
-    full.parent.mkdir(parents=True, exist_ok=True)
+    full = str(_inside_output(staging, rel))
     payload = data.encode("utf-8") if isinstance(data, str) else data
     with contextlib.suppress(FileNotFoundError):
         os.unlink(full)
-    full.write_bytes(payload)
+    _create(full, payload)
     return len(payload)
 
 
