@@ -81,16 +81,23 @@ def plan(site: Site, custom: frozenset[str] = frozenset()) -> Plan:
     """
     reads: dict[Job, frozenset[str]] = {}
     shape: dict[Job, str] = {}
-    groups: dict[str, frozenset[str]] = {_shows(slug): _journey_reads(site, slug) for slug in site.journeys}
-    for slug in site.journeys:
-        related = {data_key("journey", other) for other in site.related.get(slug, ())}
+    # Each front-matter key made once: the loops below name them about 50 times per journey.
+    jkey = {slug: data_key("journey", slug) for slug in site.journeys}
+    pkey = {slug: data_key("persona", slug) for slug in site.personas}
+    tkey = {slug: data_key("touchpoint", slug) for slug in site.touchpoints}
+    groups: dict[str, frozenset[str]] = {}
+    for slug, journey in site.journeys.items():
+        # What a page that shows a journey's front matter reads: it, and its personas' and touchpoints'.
+        touchpoints = {i.touchpoint for i in journey.interactions}
+        groups[_shows(slug)] = frozenset({jkey[slug], *(pkey[p] for p in journey.personas), *(tkey[t] for t in touchpoints)})
+        related = {jkey[other] for other in site.related.get(slug, ())}
         reads[("journey", slug)] = frozenset({doc_key("journey", slug), _shows(slug), *related})
     for slug in site.personas:
         through = site.persona_journeys.get(slug, ())
         pages = paged(through, PERSONA_PAGE_SIZE)
         for number, chunk in enumerate(pages, start=1):
             job = ("persona", slug, str(number))
-            own = doc_key("persona", slug) if number == 1 else data_key("persona", slug)  # the profile is on page 1
+            own = doc_key("persona", slug) if number == 1 else pkey[slug]  # the profile is on page 1
             reads[job] = frozenset({own, *(_shows(journey) for journey in chunk)})
             shape[job] = f"{len(through)}\0{len(pages)}\0{','.join(chunk)}"
     for slug in site.touchpoints:
@@ -100,16 +107,14 @@ def plan(site: Site, custom: frozenset[str] = frozenset()) -> Plan:
         for number, chunk in enumerate(pages, start=1):
             job = ("touchpoint", slug, str(number))
             members = set(chunk)
-            docs = {doc_key("touchpoint", slug) if number == 1 else data_key("touchpoint", slug)}
-            docs.update(data_key("journey", journey) for journey in chunk)
-            docs.update(data_key("persona", u.persona) for u in uses if u.persona and u.journey in members)
+            docs = {doc_key("touchpoint", slug) if number == 1 else tkey[slug]}
+            docs.update(jkey[journey] for journey in chunk)
+            docs.update(pkey[u.persona] for u in uses if u.persona and u.journey in members)
             reads[job] = frozenset(docs)
             shape[job] = f"{len(uses)}\0{len(through)}\0{len(pages)}\0{','.join(chunk)}"
-    groups["personas"] = frozenset(data_key("persona", slug) for slug in site.personas)  # the index's filter
-    groups["touchpoints"] = frozenset(data_key("touchpoint", slug) for slug in site.touchpoints)
-    groups["everything"] = (
-        frozenset(data_key("journey", s) for s in site.journeys) | groups["personas"] | groups["touchpoints"]
-    )
+    groups["personas"] = frozenset(pkey.values())  # the index's filter
+    groups["touchpoints"] = frozenset(tkey.values())
+    groups["everything"] = frozenset(jkey.values()) | groups["personas"] | groups["touchpoints"]
     personas, everything = frozenset({"personas"}), frozenset({"everything"})
 
     def shown(chunk: Iterable[str]) -> frozenset[str]:
@@ -168,15 +173,6 @@ def _shows(slug: str) -> str:
 def data_key(kind: str, slug: str) -> str:
     """The key of a document's front matter alone: ``journey:new-laptop#data``."""
     return doc_key(kind, slug) + "#data"
-
-
-def _journey_reads(site: Site, slug: str) -> frozenset[str]:
-    """What a page that shows a journey's front matter reads: it, and its personas' and touchpoints'."""
-    journey = site.journeys[slug]
-    docs = {data_key("journey", slug)}
-    docs.update(data_key("persona", p) for p in journey.personas)
-    docs.update(data_key("touchpoint", i.touchpoint) for i in journey.interactions)
-    return frozenset(docs)
 
 
 def digests(documents: Iterable[Document]) -> dict[str, str]:
