@@ -42,6 +42,7 @@ from .write import (
     check_output_dir,
     clean_leftovers,
     empty_trash,
+    holds_exactly,
     list_files,
     move_to,
 )
@@ -297,7 +298,7 @@ def build(
     with timings.phase("reuse"):
         recorded = {rel: size for _, files in previous.values() for rel, size in files.items()}
         as_recorded = previous.keys() == prints.keys() and all(previous[job][0] == prints[job] for job in prints)
-        as_recorded = as_recorded and list_files(target) == recorded
+        as_recorded = as_recorded and holds_exactly(target, recorded)
     if as_recorded:  # nothing to render, and the output is what its manifest says: leave it and the spare alone
         manifest, todo, reused, written = previous, [], len(prints), set(recorded)
     else:
@@ -305,8 +306,8 @@ def build(
             target, cache, renderer, prints, previous, timings, keep_spare=keep_spare,
             processes=workers(config, options), progress=progress,
         )
-    if renderer.cache is not None:
-        renderer.cache.prune()  # once a day: diagrams that no build used for a month
+    if renderer.cache is not None and sum(job[0] == "journey" for job in todo) == len(site.journeys):
+        renderer.cache.prune()  # once a day, after looking up every diagram: those unused for a month go
     pages = sum(1 for rel in written if rel.endswith(".html"))
     return Result(
         site=site,

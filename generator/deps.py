@@ -13,8 +13,9 @@ So jobs read either a whole document (``journey:x``) or only its front matter
 (``journey:x#data``), and editing prose rebuilds one page.
 
 That holds for the built-in theme's pages.  A page whose template differs from
-the built-in one (the site's ``templates/`` or another theme) may show anything
-of the model, so its jobs read every document whole.
+the built-in one (the site's ``templates/`` or another theme) and uses more
+than settings may show anything of the model, so its jobs read every document
+whole; a layout, macros or partial of that kind makes every page do so.
 """
 
 from __future__ import annotations
@@ -70,14 +71,15 @@ class Plan:
 TEMPLATES = {  # job kind -> the template of its page
     "journey": "journey.html", "persona": "persona.html", "touchpoint": "touchpoint.html", "stage": "stage.html",
     "index": "index.html", "personas": "personas.html", "touchpoints": "touchpoints.html",
-    "stages": "stages.html", "insights": "insights.html",
+    "stages": "stages.html", "insights": "insights.html", "not-found": "404.html",
 }
 
 
 def plan(site: Site, custom: frozenset[str] = frozenset()) -> Plan:
     """The jobs of *site* and, for each, the keys (``journey:slug``...) of the documents it shows.
 
-    *custom* names the page templates that differ from the built-in theme's.
+    *custom* names the site's templates that may show more than the built-in
+    theme's (see :func:`generator.render.pages.custom_templates`).
     """
     reads: dict[Job, frozenset[str]] = {}
     shape: dict[Job, str] = {}
@@ -155,8 +157,10 @@ def plan(site: Site, custom: frozenset[str] = frozenset()) -> Plan:
             for kind, items in (("journey", site.journeys), ("persona", site.personas), ("touchpoint", site.touchpoints))
             for slug in items
         )
+        shared = custom - set(TEMPLATES.values())  # a layout, macros or partial: any page may show it
         for job in reads:
-            if TEMPLATES.get(job[0]) in custom:
+            template = TEMPLATES.get(job[0])
+            if template is not None and (shared or template in custom):
                 reads[job] = frozenset({"whole"})
     return Plan(reads, shape, groups)
 

@@ -66,6 +66,9 @@ class Preview:
     def full(self) -> bool:
         """Build everything (start-up, settings or templates changed); False if content is broken."""
         with self.lock:
+            # A reader of its own: the last edit's reader trusts every file but the ones it was told
+            # of, and a full build may follow a burst (a checkout) that changed content too.
+            self.reader = Reader(self.reader.entries)
             try:
                 result = build(self.options, reader=self.reader, keep_spare=False)  # a throw-away folder
             except ContentError as exc:

@@ -324,6 +324,14 @@ def list_files(root: str | Path) -> dict[str, int]:
     return found
 
 
+def holds_exactly(folder: Path, files: dict[str, int]) -> bool:
+    """Whether *folder* holds exactly *files* (paths and sizes); False when it cannot be read."""
+    try:
+        return list_files(folder) == files
+    except OSError:  # unreadable, or changing while it is read
+        return False
+
+
 def move_to(folder: Path, trash: Path) -> None:
     """Move *folder* into *trash* (deleted in the background), or delete it here if it cannot move there."""
     if _into_trash(folder, trash) is None:

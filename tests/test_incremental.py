@@ -184,6 +184,35 @@ def test_a_build_with_nothing_to_do_leaves_the_output_alone(site: Path, tmp_path
     assert tree(out) == tree(clean)
 
 
+def test_a_layout_or_404_page_of_the_sites_own_that_shows_documents_is_rebuilt(site: Path, tmp_path: Path) -> None:
+    """base.html and macros.html are in every page, 404.html is a page: what they may show decides."""
+    journey = site / "content/journeys/order-service.md"
+    base = site / "templates/base.html"
+    builtin = (ROOT / "themes/default/templates/base.html").read_text("utf-8")
+    base.write_text(builtin.replace("· built with", "· {{ config.title }} · built with"), encoding="utf-8")
+    _build(site)
+    edit(journey, "title: Order a service", "title: Order a new service")
+    rendered = _build(site).rendered_jobs
+    assert ("touchpoints",) not in rendered and ("not-found",) not in rendered  # settings only: the usual pages
+    base.write_text(builtin.replace("· built with", "· {{ site.journeys | length }} journeys · built with"), encoding="utf-8")
+    _build(site)
+    (site / "content/journeys/lost-card.md").write_text(
+        "---\ntitle: Report a lost card\npersonas: [uma-user]\nstages:\n  engage:\n    interactions:\n"
+        "      - {touchpoint: help-desk, action: Calls the desk}\n---\n", encoding="utf-8")
+    rendered = _build(site).rendered_jobs
+    assert ("touchpoints",) in rendered and ("not-found",) in rendered and ("persona", "pat-buyer", "1") in rendered
+    missing = site / "templates/404.html"
+    missing.write_text(missing.read_text("utf-8") + "{% for j in site.journeys.values() %}{{ j.title }}{% endfor %}",
+                       encoding="utf-8")
+    base.unlink()
+    _build(site)
+    edit(journey, "title: Order a new service", "title: Order a service")
+    rendered = _build(site).rendered_jobs
+    assert ("not-found",) in rendered and ("touchpoints",) not in rendered
+    clean = build(Options(root=site, output=tmp_path / "clean", search=False, use_cache=False)).output
+    assert tree(site / "public") == tree(clean)
+
+
 def test_incremental_output_equals_a_clean_build(site: Path, tmp_path: Path) -> None:
     _build(site)
     edit(site / "content/journeys/order-service.md", "title: Order a service", "title: Order a new service")
@@ -207,21 +236,25 @@ def test_diagram_cache_is_used_and_safe_to_delete(site: Path) -> None:
 def test_diagrams_unused_for_a_month_leave_the_cache(site: Path) -> None:
     cache = site / ".journeydocs-cache" / "diagrams"
     _build(site)
-    used = sorted(cache.glob("*/*.svg"))
     stale = cache / "ab" / ("ab" + "0" * 30 + ".svg")  # a diagram of a journey since edited
     stale.parent.mkdir(exist_ok=True)
     stale.write_text("<svg/>", encoding="utf-8")
     month_ago = time.time() - 31 * 86_400
-    for path in [*used, stale, cache / ".pruned"]:
+    for path in [*cache.glob("*/*.svg"), cache / ".pruned"]:
         os.utime(path, (month_ago, month_ago))
-    edit(site / "content/journeys/order-service.md", "title: Order a service", "title: Order a new service")
-    result = _build(site)  # renders the edited journey and the one related to it
+    journey = site / "content/journeys/order-service.md"
+    journey.write_text(journey.read_text("utf-8") + "\nOne more sentence.\n", encoding="utf-8")
+    assert _build(site).rendered_jobs == [("journey", "order-service")]  # get-support's diagram is not looked up
+    assert stale.exists()
+    edit(site / "site.toml", 'title = "Mini Journeys"', 'title = "Mini journeys"')
+    result = _build(site)  # renders every journey, so every current diagram is looked up (and marked)
     kept = list(cache.glob("*/*.svg"))
     assert not stale.exists()
-    assert len(kept) == len({job for job in result.rendered_jobs if job[0] == "journey"})
-    assert all(path.stat().st_mtime > month_ago + 86_400 for path in kept)  # written or read by this build
+    assert len(kept) == len({job for job in result.rendered_jobs if job[0] == "journey"})  # one per journey
+    assert all(path.stat().st_mtime > month_ago + 86_400 for path in kept)
     stale.write_text("<svg/>", encoding="utf-8")
     os.utime(stale, (month_ago, month_ago))
+    edit(site / "site.toml", 'title = "Mini journeys"', 'title = "Mini Journeys"')
     _build(site)
     assert stale.exists()  # pruned at most once a day
 

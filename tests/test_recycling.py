@@ -127,6 +127,20 @@ def test_the_preview_server_writing_in_place_is_not_trusted_later(site: Path, tm
     assert not list((site / ".journeydocs-cache").glob("spare/*"))  # the preview keeps no spare
 
 
+def test_a_full_preview_build_after_an_edit_reads_every_file(site: Path, tmp_path: Path) -> None:
+    """A checkout can change content and a template in one go: the full build must see both."""
+    output = tmp_path / "preview"
+    preview = Preview(Options(root=site, search=False), output, Broadcaster())
+    assert preview.full()
+    persona = site / "content/personas/pat-buyer.md"
+    edit(persona, "name: ", "name: Dr ")
+    preview.update({persona})
+    edit(site / "content/journeys/order-service.md", "title: Order a service", "title: Order a better service")
+    edit(site / "templates/404.html", "Lost in the journey", "Lost on the journey")
+    assert preview.full()
+    assert "Order a better service" in (output / "journeys/order-service/index.html").read_text("utf-8")
+
+
 def test_moves_and_counts_are_noticed(site: Path, tmp_path: Path) -> None:
     build(Options(root=site, search=False))
     (site / "content/touchpoints/fax.md").write_text("---\nname: Fax\n---\n", encoding="utf-8")  # used by none

@@ -14,6 +14,7 @@ per-node API) and the same input always yields the same bytes.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import html
 import os
@@ -324,6 +325,8 @@ class DiagramCache:
 
     Every edit of a journey's stages adds an entry, so entries nobody used for
     KEEP_DAYS are deleted (see :meth:`prune`): a hit marks its entry as used.
+    Only a build that looked up every journey's diagram prunes, because an
+    incremental build leaves most diagrams untouched but still current.
     """
 
     KEEP_DAYS = 30
@@ -338,9 +341,10 @@ class DiagramCache:
         path = self._path(key)
         try:
             svg = path.read_text(encoding="utf-8")
-            os.utime(path)
         except (OSError, UnicodeDecodeError):
             return None
+        with contextlib.suppress(OSError):  # a cache we may read but not touch still serves
+            os.utime(path)
         return svg
 
     def prune(self, now: float | None = None) -> int:

@@ -23,6 +23,7 @@ from jinja2 import (
     StrictUndefined,
     TemplateError,
     TemplateSyntaxError,
+    meta,
 )
 from markupsafe import Markup
 
@@ -74,27 +75,44 @@ def template_dirs(config: SiteConfig) -> list[Path]:
     return dirs
 
 
-def custom_templates(config: SiteConfig) -> frozenset[str]:
-    """The templates this site renders with that differ from the built-in theme's.
+# What a template may use and still show nothing of the documents: settings and pure helpers.
+SETTINGS_ONLY = frozenset({
+    "config", "generator", "links", "page_path", "section", "page_number", "pages", "stages", "stage_titles",
+    "emotion", "visibility", "indicator_kind", "feeling",
+})
 
-    Incremental builds know what the built-in pages show; a page of the site's
-    own may show more, so the dependency map treats it as reading everything.
+
+def custom_templates(config: SiteConfig) -> frozenset[str]:
+    """The templates of this site that differ from the built-in theme's and may show documents.
+
+    Incremental builds know what the built-in pages show.  A template of the
+    site's own (or another theme's) that uses anything beyond settings and
+    pure helpers may show more, so the dependency map makes its page, or for a
+    layout, macros or partial every page, read every document.
     """
     builtin = BUILTIN_THEMES / "default" / "templates"
+    env = Environment()
+    allowed = SETTINGS_ONLY | env.globals.keys()
     seen: set[str] = set()
     custom: set[str] = set()
     for folder in template_dirs(config):  # the first folder holding a name is the one used
         if folder.resolve() == builtin.resolve():
             break
-        for path in folder.glob("*.html"):
-            if path.name in seen:
+        for path in sorted(folder.rglob("*.html")):
+            name = path.relative_to(folder).as_posix()
+            if name in seen:
                 continue
-            seen.add(path.name)
+            seen.add(name)
             try:
-                if path.read_bytes() != (builtin / path.name).read_bytes():
-                    custom.add(path.name)
-            except OSError:
-                custom.add(path.name)
+                text = path.read_bytes()
+                if (builtin / name).is_file() and text == (builtin / name).read_bytes():
+                    continue
+                uses = meta.find_undeclared_variables(env.parse(text.decode("utf-8")))
+            except (OSError, UnicodeDecodeError, TemplateSyntaxError):
+                custom.add(name)  # the build reports a broken template; until then assume the worst
+                continue
+            if not uses <= allowed:
+                custom.add(name)
     return frozenset(custom)
 
 
