@@ -91,12 +91,26 @@ class Reader:
         return documents
 
     def _parse(self, items: list[tuple[Source, bytes]]) -> list[tuple[Document | None, list[Diagnostic]]]:
+        global _PENDING
         workers = worker_count(self.workers, len(items) // 100)
-        pool = forked_pool(workers) if len(items) >= PARALLEL_FROM else None
-        if pool is None:
+        if len(items) < PARALLEL_FROM or workers < 2:
             return [parse_and_check(item) for item in items]
-        with pool:
-            return pool.map(parse_and_check, items, chunksize=max(1, len(items) // (workers * 4)))
+        _PENDING = items  # before the fork: the workers find the files' bytes in memory, not in a pipe
+        try:
+            pool = forked_pool(workers)
+            if pool is None:
+                return [parse_and_check(item) for item in items]
+            with pool:
+                return pool.map(_parse_pending, range(len(items)), chunksize=max(1, len(items) // (workers * 4)))
+        finally:
+            _PENDING = []
+
+
+_PENDING: list[tuple[Source, bytes]] = []  # what the forked parsing workers work on, by index
+
+
+def _parse_pending(index: int) -> tuple[Document | None, list[Diagnostic]]:
+    return parse_and_check(_PENDING[index])
 
 
 def _stamp(source: Source, trusted_before: int) -> Stamp | None:
