@@ -21,7 +21,7 @@ whole; a layout, macros or partial of that kind makes every page do so.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence, Sized
+from collections.abc import Iterable, Iterator, Mapping, Sequence, Sized
 from dataclasses import dataclass, field
 
 from .load import Document, doc_key
@@ -95,25 +95,19 @@ def plan(site: Site, custom: frozenset[str] = frozenset()) -> Plan:
         related = {jkey[other] for other in site.related.get(slug, ())}
         reads[("journey", slug)] = frozenset({doc_key("journey", slug), _shows(slug), *related})
     for slug in site.personas:
-        through = site.persona_journeys.get(slug, ())
-        pages = paged(through, PERSONA_PAGE_SIZE)
-        for number, chunk in enumerate(pages, start=1):
-            job = ("persona", slug, str(number))
-            own = doc_key("persona", slug) if number == 1 else pkey[slug]  # the profile is on page 1
+        for job, chunk, where in _pages(("persona", slug), site.persona_journeys.get(slug, ()), PERSONA_PAGE_SIZE):
+            own = doc_key("persona", slug) if job[2] == "1" else pkey[slug]  # the profile is on page 1
             reads[job] = frozenset({own, *(_shows(journey) for journey in chunk)})
-            shape[job] = f"{len(through)}\0{len(pages)}\0{','.join(chunk)}"
+            shape[job] = where
     for slug in site.touchpoints:
-        through = site.touchpoint_journeys.get(slug, ())
         uses = site.touchpoint_uses.get(slug, ())
-        pages = paged(through)
-        for number, chunk in enumerate(pages, start=1):
-            job = ("touchpoint", slug, str(number))
+        for job, chunk, where in _pages(("touchpoint", slug), site.touchpoint_journeys.get(slug, ())):
             members = set(chunk)
-            docs = {doc_key("touchpoint", slug) if number == 1 else tkey[slug]}
+            docs = {doc_key("touchpoint", slug) if job[2] == "1" else tkey[slug]}
             docs.update(jkey[journey] for journey in chunk)
             docs.update(pkey[u.persona] for u in uses if u.persona and u.journey in members)
             reads[job] = frozenset(docs)
-            shape[job] = f"{len(uses)}\0{len(through)}\0{len(pages)}\0{','.join(chunk)}"
+            shape[job] = f"{len(uses)}\0{where}"  # the page counts every use
     groups["personas"] = frozenset(pkey.values())  # the index's filter
     groups["touchpoints"] = frozenset(tkey.values())
     groups["everything"] = frozenset(jkey.values()) | groups["personas"] | groups["touchpoints"]
@@ -122,21 +116,17 @@ def plan(site: Site, custom: frozenset[str] = frozenset()) -> Plan:
     def shown(chunk: Iterable[str]) -> frozenset[str]:
         return frozenset(_shows(slug) for slug in chunk)
 
-    catalogue = paged(list(site.journeys))
-    tags = ",".join(site.tags)  # the tag filter
-    for number, chunk in enumerate(catalogue, start=1):
-        reads[("index", str(number))] = shown(chunk) | personas
-        shape[("index", str(number))] = (  # the page counts personas and touchpoints, and filters by tag
-            f"{len(site.journeys)}\0{len(site.personas)}\0{len(site.touchpoints)}\0{tags}\0{','.join(chunk)}"
-        )
+    catalogue = list(_pages(("index",), list(site.journeys)))
+    counts = f"{len(site.personas)}\0{len(site.touchpoints)}\0{','.join(site.tags)}"  # shown, and the tag filter
+    for job, chunk, where in catalogue:
+        reads[job] = shown(chunk) | personas
+        shape[job] = f"{counts}\0{where}"
     if len(catalogue) > 1:
         reads[("catalogue-index",)] = everything
     for stage in site.stages:
-        through = site.stage_journeys[stage.id]
-        pages = paged(through)
-        for number, chunk in enumerate(pages, start=1):
-            reads[("stage", stage.id, str(number))] = shown(chunk)
-            shape[("stage", stage.id, str(number))] = f"{len(through)}\0{len(pages)}\0{','.join(chunk)}"
+        for job, chunk, where in _pages(("stage", stage.id), site.stage_journeys[stage.id]):
+            reads[job] = shown(chunk)
+            shape[job] = where
     # The three lists show each entry's own fields and how many journeys or
     # interactions it has: a journey's edit rebuilds them only when it moves a count.
     reads[("personas",)] = personas
@@ -163,6 +153,14 @@ def plan(site: Site, custom: frozenset[str] = frozenset()) -> Plan:
             if template is not None and (shared or template in custom):
                 reads[job] = frozenset({"whole"})
     return Plan(reads, shape, groups)
+
+
+def _pages(prefix: Job, journeys: Sequence[str], size: int = PAGE_SIZE) -> Iterator[tuple[Job, Sequence[str], str]]:
+    """The jobs of a paged list: each page's job, its journeys, and its shape (the list's length,
+    its number of pages and the page's journeys, which decide the page whatever else changes)."""
+    pages = paged(journeys, size)
+    for number, chunk in enumerate(pages, start=1):
+        yield (*prefix, str(number)), chunk, f"{len(journeys)}\0{len(pages)}\0{','.join(chunk)}"
 
 
 def _counts(lists: Mapping[str, Sized]) -> str:

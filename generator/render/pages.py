@@ -49,20 +49,18 @@ from .views import (
 )
 
 Page = tuple[str, str]
-def index_path(number: int) -> str:
-    return "index.html" if number == 1 else f"catalogue/{number}/index.html"
 
 
-def stage_path(stage_id: str, number: int) -> str:
-    return f"stages/{stage_id}/index.html" if number == 1 else f"stages/{stage_id}/{number}/index.html"
+def paged_path(folder: str, number: int) -> str:
+    """Page *number* of a list whose first page is ``<folder>/index.html``; the catalogue's is the site's root."""
+    if number == 1:
+        return "index.html" if folder == "catalogue" else f"{folder}/index.html"
+    return f"{folder}/{number}/index.html"
 
 
-def persona_path(slug: str, number: int) -> str:
-    return f"personas/{slug}/index.html" if number == 1 else f"personas/{slug}/{number}/index.html"
-
-
-def touchpoint_path(slug: str, number: int) -> str:
-    return f"touchpoints/{slug}/index.html" if number == 1 else f"touchpoints/{slug}/{number}/index.html"
+def pager(folder: str, items: int, size: int = PAGE_SIZE) -> list[tuple[int, str]]:
+    """Number and path of every page of a list of *items* journeys, *size* to a page."""
+    return [(n, paged_path(folder, n)) for n in range(1, page_count(items, size) + 1)]
 
 
 def template_dirs(config: SiteConfig) -> list[Path]:
@@ -219,13 +217,11 @@ class Pages:
         ``catalogue-index.js`` (a script, so it also loads from ``file://``).
         """
         site = self.site
-        count = page_count(len(site.journeys))
         chosen = list(islice(site.journeys.values(), (number - 1) * PAGE_SIZE, number * PAGE_SIZE))
         cards = [(j, card_filters(site, j)) for j in chosen]
-        pages = [(n, index_path(n)) for n in range(1, count + 1)]
         return self._render(
-            "index.html", index_path(number), cards=cards, tags=site.tags, page_number=number, pages=pages,
-            total=len(site.journeys),
+            "index.html", paged_path("catalogue", number), cards=cards, tags=site.tags, page_number=number,
+            pages=pager("catalogue", len(site.journeys)), total=len(site.journeys),
         )
 
     def catalogue_index(self) -> tuple[str, str]:
@@ -272,13 +268,14 @@ class Pages:
         """One page of a persona: its profile (on the first page) and PERSONA_PAGE_SIZE of its journeys."""
         through = self.site.persona_journeys.get(persona.slug, ())
         chosen = through[(number - 1) * PERSONA_PAGE_SIZE : number * PERSONA_PAGE_SIZE]
+        folder = f"personas/{persona.slug}"
         return self._render(
             "persona.html",
-            persona_path(persona.slug, number),
+            paged_path(folder, number),
             persona=persona,
             travels=persona_journeys(self.site, persona.slug, chosen),
             page_number=number,
-            pages=[(n, persona_path(persona.slug, n)) for n in range(1, page_count(len(through), PERSONA_PAGE_SIZE) + 1)],
+            pages=pager(folder, len(through), PERSONA_PAGE_SIZE),
             total=len(through),
         )
 
@@ -291,16 +288,17 @@ class Pages:
         through = site.touchpoint_journeys[touchpoint.slug]
         chosen = set(through[(number - 1) * PAGE_SIZE : number * PAGE_SIZE])
         uses = site.touchpoint_uses[touchpoint.slug]
+        folder = f"touchpoints/{touchpoint.slug}"
         return self._render(
             "touchpoint.html",
-            touchpoint_path(touchpoint.slug, number),
+            paged_path(folder, number),
             touchpoint=touchpoint,
             uses=[u for u in uses if u.journey in chosen],
             use_count=len(uses),
             journey_count=len(through),
             page_journeys=len(chosen),
             page_number=number,
-            pages=[(n, touchpoint_path(touchpoint.slug, n)) for n in range(1, page_count(len(through)) + 1)],
+            pages=pager(folder, len(through)),
         )
 
     def stages_index(self) -> Page:
@@ -313,15 +311,16 @@ class Pages:
         through = site.stage_journeys[stage_id]
         chosen = [site.journeys[slug] for slug in through[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]]
         entries = [(j, s) for j in chosen for s in j.stages if s.stage == stage_id]
+        folder = f"stages/{stage_id}"
         return self._render(
             "stage.html",
-            stage_path(stage_id, number),
+            paged_path(folder, number),
             stage=stage,
             interactions=[i for _, s in entries for i in s.interactions],
             indicators=[(j.slug, ind) for j in chosen for ind in j.indicators if ind.stage == stage_id],
             journeys=[(j, s.goal) for j, s in entries],
             page_number=number,
-            pages=[(n, stage_path(stage_id, n)) for n in range(1, page_count(len(through)) + 1)],
+            pages=pager(folder, len(through)),
             total=len(through),
         )
 

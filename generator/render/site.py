@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from ..config import theme_dir
-from ..deps import PERSONA_PAGE_SIZE, Job, page_count
+from ..deps import PAGE_SIZE, PERSONA_PAGE_SIZE, Job
 from ..model import Site
 from ..parallel import forked_pool
 from ..validate import schema
@@ -22,7 +22,7 @@ from ..write import write_file
 from . import diagram
 from .feeds import catalogue, journey_json, sitemap
 from .mermaid import mermaid_journey
-from .pages import Pages, index_path, persona_path, stage_path, touchpoint_path
+from .pages import Pages, pager
 
 Output = list[tuple[str, str | bytes]]
 SMALL_BUILD = 24  # jobs; below this, worker processes cost more than they save
@@ -119,15 +119,13 @@ class Renderer:
 def listed_pages(site: Site) -> list[str]:
     """Pages for the sitemap: everything but drafts (in a --drafts preview) and the 404 page."""
     pages = ["personas/index.html", "touchpoints/index.html", "stages/index.html", "insights/index.html"]
-    pages += [index_path(n) for n in range(1, page_count(len(site.journeys)) + 1)]
     pages += [f"journeys/{j.slug}/index.html" for j in site.journeys.values() if not j.draft]
-    for slug in site.personas:
-        count = page_count(len(site.persona_journeys[slug]), PERSONA_PAGE_SIZE)
-        pages += [persona_path(slug, n) for n in range(1, count + 1)]
-    for slug in site.touchpoints:
-        pages += [touchpoint_path(slug, n) for n in range(1, page_count(len(site.touchpoint_journeys[slug])) + 1)]
-    for stage in site.stages:
-        pages += [stage_path(stage.id, n) for n in range(1, page_count(len(site.stage_journeys[stage.id])) + 1)]
+    lists = [("catalogue", len(site.journeys), PAGE_SIZE)]
+    lists += [(f"personas/{s}", len(js), PERSONA_PAGE_SIZE) for s, js in site.persona_journeys.items()]
+    lists += [(f"touchpoints/{s}", len(js), PAGE_SIZE) for s, js in site.touchpoint_journeys.items()]
+    lists += [(f"stages/{s}", len(js), PAGE_SIZE) for s, js in site.stage_journeys.items()]
+    for folder, items, size in lists:
+        pages += [path for _, path in pager(folder, items, size)]
     return pages
 
 
