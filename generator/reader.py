@@ -93,11 +93,9 @@ class Reader:
     def _parse(self, items: list[tuple[Source, bytes]]) -> list[tuple[Document | None, list[Diagnostic]]]:
         global _PENDING
         workers = worker_count(self.workers, len(items) // 100)
-        if len(items) < PARALLEL_FROM or workers < 2:
-            return [parse_and_check(item) for item in items]
         _PENDING = items  # before the fork: the workers find the files' bytes in memory, not in a pipe
         try:
-            pool = forked_pool(workers)
+            pool = forked_pool(workers) if len(items) >= PARALLEL_FROM else None
             if pool is None:
                 return [parse_and_check(item) for item in items]
             with pool:
