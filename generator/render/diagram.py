@@ -104,10 +104,8 @@ def dot_source(site: Site, journey: Journey) -> str:
         for interaction in entry.interactions:
             bands[interaction.visibility].setdefault(interaction.touchpoint, []).append(interaction)
         columns.append(bands)
-    band_height = {
-        band: max([_band_used(site, c[band]) for c in columns] + [TOUCHPOINT_HEIGHT + 2 * SPACING])
-        for band, _ in BANDS
-    }
+    used = [{band: _band_used(site, groups) for band, groups in c.items()} for c in columns]
+    band_height = {band: max([u[band] for u in used] + [TOUCHPOINT_HEIGHT + 2 * SPACING]) for band, _ in BANDS}
 
     lines = [
         "digraph journey {",
@@ -132,7 +130,7 @@ def dot_source(site: Site, journey: Journey) -> str:
     lines.append(f'L_bands [label=<{_table(rows)}>, id="lanes"];')
     lines.append("L_stage -> L_bands [style=invis, weight=100];")
 
-    for column, (stage, entry, bands) in enumerate(zip(stages, journey.stages, columns)):
+    for column, (stage, entry, bands, heights) in enumerate(zip(stages, journey.stages, columns, used)):
         level = _level(i.emotion for i in entry.interactions)
         mark = f'<BR/><FONT POINT-SIZE="9">{EMOTION_MARK[level]} {_e(EMOTION_WORD[level])}</FONT>' if level is not None else ""
         fill = EMOTION_FILL[level] if level is not None else "#ffffff"
@@ -145,7 +143,7 @@ def dot_source(site: Site, journey: Journey) -> str:
         width = max(MIN_WIDTH, max(map(len, stage.title.splitlines() or [""])) * CHAR_WIDTH + 50)
         rows = [
             f'<TR><TD {_band_cell(band)} WIDTH="{width}" ID="band-{stage.id}-{band}">'
-            f"{_band_table(site, bands[band], band_height[band])}</TD></TR>"
+            f"{_band_table(site, bands[band], band_height[band] - heights[band])}</TD></TR>"
             for band, _label in BANDS
         ]
         lines.append(f'C{column} [label=<{_table(rows)}>, id="column-{stage.id}"];')
@@ -192,7 +190,8 @@ def _box_height(name: str) -> int:
     return TOUCHPOINT_HEIGHT + LINE * (_lines(name) - 1)
 
 
-def _band_table(site: Site, groups: dict[str, list[Interaction]], height: int) -> str:
+def _band_table(site: Site, groups: dict[str, list[Interaction]], spare: int) -> str:
+    """A band's touchpoint boxes, and *spare* points of spacer that make it as tall as its row."""
     rows = []
     for slug, items in groups.items():
         touchpoint = site.touchpoints[slug]
@@ -209,7 +208,6 @@ def _band_table(site: Site, groups: dict[str, list[Interaction]], height: int) -
             f'TITLE="{tooltip}" ID="tp-{items[0].stage}-{slug}-{items[0].visibility}">'
             f"{_e(touchpoint.name)}{mark}{mot}</TD></TR>"
         )
-    spare = height - _band_used(site, groups)
     if spare:
         # keeps every column's band the same height, so the rows and lines of visibility align
         rows.append(f'<TR><TD HEIGHT="{spare - SPACING}" WIDTH="60" CELLPADDING="0"></TD></TR>')
@@ -313,7 +311,7 @@ def render_svg(dot: str, title: str, description: str) -> str:
     svg = _COMMENT_RE.sub("", data.decode("utf-8"))
     head = f"\n<title>{html.escape(title)}</title>\n<desc>{html.escape(description)}</desc>"
     # Graphviz titles the graph and every node and edge with internal names
-    # ("journey", "C0", "C0:stage->C1:stage") that browsers would show as tooltips;
+    # ("journey", "C0", "S0->S1") that browsers would show as tooltips;
     # the document gets a real title and description instead, as its first children.
     svg = _NODE_TITLE_RE.sub("", svg)
     start = svg.index(">", svg.index("<svg")) + 1
