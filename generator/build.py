@@ -234,8 +234,7 @@ def _hash_folder(h: hashlib._Hash, folder: Path) -> None:
                 h.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes())
 
 
-# Heaviest jobs first, so that the workers finish together: the pages that
-# list many journeys (tens of milliseconds each), then journeys (a few), then the rest.
+# Heaviest first so the workers finish together: catalogue-wide pages (tens of ms), journeys, the rest.
 ORDER = {"feeds": 0, "insights": 0, "persona": 1, "index": 1, "stage": 1, "catalogue-index": 1, "journey": 2}
 ProgressFactory = Callable[[int], Callable[[int], None]]
 SEARCH_JOB: Job = ("search",)  # runs after every other job, over the finished pages
@@ -279,7 +278,7 @@ def build(
     cache = BuildCache(configured if options.use_cache else None)
     if cache.folder is None:  # the manifests would describe files this build replaces
         BuildCache(configured).forget(target)
-    trash = cache.folder / "trash" if cache.folder else None
+    trash = cache.trash
     if trash:
         for stale in cache.stale_outputs():
             move_to(stale, trash)
@@ -302,10 +301,13 @@ def build(
     if as_recorded:  # nothing to render, and the output is what its manifest says: leave it and the spare alone
         manifest, todo, reused, written = previous, [], len(prints), set(recorded)
     else:
-        manifest, todo, reused, written = _write_output(
-            target, cache, renderer, prints, previous, timings, keep_spare=keep_spare,
-            processes=workers(config, options), progress=progress,
-        )
+        try:
+            manifest, todo, reused, written = _write_output(
+                target, cache, renderer, prints, previous, timings, keep_spare=keep_spare,
+                processes=workers(config, options), progress=progress,
+            )
+        except OSError as exc:  # a full disk, a folder without write permission: the old output stays
+            raise OutputError(f"cannot write the site into {target}: {exc.strerror or exc}") from None
     if renderer.cache is not None and sum(job[0] == "journey" for job in todo) == len(site.journeys):
         renderer.cache.prune()  # once a day, after looking up every diagram: those unused for a month go
     pages = sum(1 for rel in written if rel.endswith(".html"))
@@ -340,9 +342,8 @@ def _write_output(
 ) -> tuple[dict[Job, tuple[str, dict[str, int]]], list[Job], int, set[str]]:
     """Prepare the new output in a staging folder (the recycled spare, if any) and swap it in.
 
-    Returns the new manifest, the jobs rendered, how many were reused and every file written.
-    """
-    trash = cache.folder / "trash" if cache.folder else None
+    Returns the new manifest, the jobs rendered, how many were reused and every file written."""
+    trash = cache.trash
     manifest: dict[Job, tuple[str, dict[str, int]]] = {}
     spare = cache.spare(target) if target.is_dir() and keep_spare else None
     cache.forget(target, spare_only=True)  # from here on the spare is being changed

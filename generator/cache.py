@@ -89,6 +89,11 @@ class BuildCache:
                 (self.folder / f"{name}.marshal").unlink(missing_ok=True)
 
     # -- the spare output ----------------------------------------------------------
+    @property
+    def trash(self) -> Path | None:
+        """Where replaced outputs wait to be deleted in the background (see ``write.empty_trash``)."""
+        return self.folder / "trash" if self.folder else None
+
     def spare_dir(self, target: Path) -> Path | None:
         return self.folder / "spare" / _manifest_name(target) if self.folder else None
 

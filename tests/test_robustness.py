@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import signal
 import subprocess
@@ -189,3 +190,34 @@ def test_unusable_folders_in_site_toml_point_at_the_setting(cli, make_site, sett
     assert result.exit_code == 1, result.output
     assert result.output.startswith(f"{position}: error: ") and message in result.output.splitlines()[0]
     assert "Traceback" not in result.output
+
+
+def test_a_full_disk_is_an_error_not_a_traceback(cli, make_site, monkeypatch) -> None:
+    site = make_site()
+    assert cli("build", "--site", site, "--no-search").exit_code == 0
+    before = files(site / "public")
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr("generator.render.site.write_file", full)
+    result = cli("build", "--site", site, "--no-search", "--no-cache", "--workers", "1")
+    assert result.exit_code == 1
+    assert result.output.strip().endswith("No space left on device") and "cannot write the site into" in result.output
+    assert "Traceback" not in result.output
+    assert files(site / "public") == before
+
+
+def test_a_diagram_graphviz_cannot_draw_names_the_journey(cli, make_site, monkeypatch) -> None:
+    site = make_site()
+
+    def refuse(*args, **kwargs):
+        raise RuntimeError("Graphviz could not lay out the stage diagram")
+
+    monkeypatch.setattr("generator.render.diagram.render_svg", refuse)
+    result = cli("build", "--site", site, "--no-search", "--no-cache", "--workers", "1")
+    assert result.exit_code == 1
+    line = next(l for l in result.output.splitlines() if ": error: " in l)
+    path, row, col, message = line.split(":", 3)
+    assert path.startswith("content/journeys/") and (row, col) == ("1", "1")
+    assert "stage diagram: Graphviz could not lay out" in message

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ..config import theme_dir
 from ..deps import PAGE_SIZE, PERSONA_PAGE_SIZE, Job
+from ..diagnostics import ContentError, Report
 from ..model import Site
 from ..parallel import forked_pool
 from ..validate import schema
@@ -82,7 +83,12 @@ class Renderer:
         key = diagram.cache_key(dot, title, description)
         svg = self.cache.get(key) if self.cache else None
         if svg is None:
-            svg = diagram.render_svg(dot, title, description)
+            try:
+                svg = diagram.render_svg(dot, title, description)
+            except RuntimeError as exc:  # not expected for any content, but then it names the journey
+                report = Report()
+                report.error(journey.rel, 1, 1, f"stage diagram: {exc}")
+                raise ContentError(report) from None
             if self.cache:
                 self.cache.put(key, svg)
         elapsed = time.perf_counter() - start
