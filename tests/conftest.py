@@ -109,6 +109,13 @@ def tree(folder: Path) -> tuple[dict[str, bytes], set[str]]:
     return files(folder), {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_dir()}
 
 
+def clean_build(site: Path, output: Path, search: bool = False) -> Path:
+    """*site* built from nothing (no cache) into *output*: what an incremental build must equal."""
+    from generator.build import Options, build
+
+    return build(Options(root=site, output=output, search=search, use_cache=False)).output
+
+
 def edit(path: Path, old: str, new: str) -> None:
     """Replace the first *old* in a text file by *new*; *old* must be there."""
     text = path.read_text(encoding="utf-8")

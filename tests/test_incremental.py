@@ -11,7 +11,7 @@ import pytest
 
 from generator.build import Options, build
 
-from .conftest import ROOT, edit, files, tree
+from .conftest import ROOT, clean_build, edit, files, tree
 
 SHARED = {("index", "1"), ("personas",), ("touchpoints",), ("stages",), ("insights",), ("feeds",)}
 
@@ -101,7 +101,7 @@ def test_the_persona_touchpoint_and_stage_lists_rebuild_only_for_what_they_show(
     edit(journey, "personas: [pat-buyer, uma-user, priya-provider]", "personas: [pat-buyer, uma-user]")
     edit(journey, "        persona: priya-provider\n", "")
     assert set(_build(site).rendered_jobs) & LISTS == {("personas",)}  # one journey fewer for Priya
-    clean = build(Options(root=site, output=site.parent / "clean", search=False, use_cache=False)).output
+    clean = clean_build(site, site.parent / "clean")
     assert tree(_build(site).output) == tree(clean)
 
 
@@ -180,7 +180,7 @@ def test_a_build_with_nothing_to_do_leaves_the_output_alone(site: Path, tmp_path
     assert out.stat().st_ino == folder  # not replaced by a copy of itself
     (out / "personas/pat-buyer/index.html").unlink()  # damaged behind the build's back
     assert ("persona", "pat-buyer", "1") in _build(site).rendered_jobs
-    clean = build(Options(root=site, output=tmp_path / "clean", search=False, use_cache=False)).output
+    clean = clean_build(site, tmp_path / "clean")
     assert tree(out) == tree(clean)
 
 
@@ -209,7 +209,7 @@ def test_a_layout_or_404_page_of_the_sites_own_that_shows_documents_is_rebuilt(s
     edit(journey, "title: Order a new service", "title: Order a service")
     rendered = _build(site).rendered_jobs
     assert ("not-found",) in rendered and ("touchpoints",) not in rendered
-    clean = build(Options(root=site, output=tmp_path / "clean", search=False, use_cache=False)).output
+    clean = clean_build(site, tmp_path / "clean")
     assert tree(site / "public") == tree(clean)
 
 
@@ -218,7 +218,7 @@ def test_incremental_output_equals_a_clean_build(site: Path, tmp_path: Path) -> 
     edit(site / "content/journeys/order-service.md", "title: Order a service", "title: Order a new service")
     (site / "content/personas/uma-user.md").write_text("---\nname: Uma U.\nrole: user\n---\nUses it.\n", encoding="utf-8")
     incremental = _build(site).output
-    clean = build(Options(root=site, output=tmp_path / "clean", search=False, use_cache=False)).output
+    clean = clean_build(site, tmp_path / "clean")
     assert files(incremental) == files(clean)
 
 
@@ -294,7 +294,7 @@ def test_a_series_of_edits_equals_clean_builds(site: Path, tmp_path: Path) -> No
     for number, step in enumerate(steps):
         step()
         incremental = _build(site).output
-        clean = build(Options(root=site, output=tmp_path / f"clean-{number}", search=False, use_cache=False)).output
+        clean = clean_build(site, tmp_path / f"clean-{number}")
         assert tree(incremental) == tree(clean), f"after step {number + 1}"
     assert (site / ".journeydocs-cache" / "spare").is_dir()
 
@@ -323,7 +323,7 @@ def test_a_build_without_the_cache_is_not_mistaken_for_the_last_cached_one(site:
     build(Options(root=site, search=False, use_cache=False))  # replaces it, unrecorded
     edit(journey, "title: Order b service", "title: Order a service")  # as recorded again
     incremental = _build(site).output
-    clean = build(Options(root=site, output=tmp_path / "clean", search=False, use_cache=False)).output
+    clean = clean_build(site, tmp_path / "clean")
     assert tree(incremental) == tree(clean)
 
 

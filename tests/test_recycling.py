@@ -21,7 +21,7 @@ from generator.build import Options, build
 from generator.devserver import Broadcaster
 from generator.serve import Preview
 
-from .conftest import ROOT, edit, tree
+from .conftest import ROOT, clean_build, edit, tree
 
 
 @pytest.fixture
@@ -36,7 +36,7 @@ def _index(folder: Path) -> bytes:
 
 
 def _same_as_clean(site: Path, tmp_path: Path, name: str, search: bool = False) -> None:
-    clean = build(Options(root=site, output=tmp_path / name, search=search, use_cache=False)).output
+    clean = clean_build(site, tmp_path / name, search=search)
     live = site / "public"
     if search:  # Pagefind's own files vary from run to run (its filter order); what it indexed must not
         entry = [json.loads((folder / "pagefind/pagefind-entry.json").read_text("utf-8")) for folder in (live, clean)]
@@ -122,7 +122,7 @@ def test_the_preview_server_writing_in_place_is_not_trusted_later(site: Path, tm
     edit(journey, "title: Order b service", "title: Order a service")
     edit(site / "templates/404.html", "Lost on the journey", "Lost in the journey")
     assert preview.full()
-    clean = build(Options(root=site, output=tmp_path / "clean", search=False, use_cache=False)).output
+    clean = clean_build(site, tmp_path / "clean")
     assert tree(output) == tree(clean)
     assert not list((site / ".journeydocs-cache").glob("spare/*"))  # the preview keeps no spare
 
