@@ -40,8 +40,10 @@ from .views import (
     card_filters,
     emotion_html,
     feeling,
+    interaction_list,
     interaction_rows,
     journey_map,
+    journey_map_table,
     kind_html,
     persona_chip,
     persona_journeys,
@@ -147,6 +149,8 @@ class Pages:
             indicator_kind=kind_html,
             persona_chip=persona_chip,
             interaction_rows=interaction_rows,
+            journey_map_table=journey_map_table,
+            interaction_list=interaction_list,
         )
         self.env.filters["markdown"] = lambda text: Markup(self.markdown.render(text or ""))
         self.env.filters["tojson_attr"] = lambda value: json.dumps(value, ensure_ascii=False, sort_keys=True)

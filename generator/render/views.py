@@ -30,18 +30,24 @@ class Links:
         self.base = base
         self._folder = page.split("/")[:-1]
         self.root = "../" * len(self._folder)
+        self._urls: dict[str, str] = {}  # a page links to the same few pages many times
 
     def to(self, path: str, anchor: str | None = None) -> str:
+        url = self._urls.get(path)
+        if url is None:
+            url = self._urls[path] = self._relative(path)
+        return f"{url}#{anchor}" if anchor else url
+
+    def _relative(self, path: str) -> str:
         if self.base is not None:  # pages served at any depth (404) link from the site's root path
-            return f"{self.base}{path}#{anchor}" if anchor else f"{self.base}{path}"
+            return f"{self.base}{path}"
         parts = path.split("/")
         common = 0
         for mine, theirs in zip(self._folder, parts[:-1]):
             if mine != theirs:
                 break
             common += 1
-        url = "../" * (len(self._folder) - common) + "/".join(parts[common:])
-        return f"{url}#{anchor}" if anchor else url
+        return "../" * (len(self._folder) - common) + "/".join(parts[common:])
 
     def home(self) -> str:
         return self.to("index.html")
@@ -278,3 +284,86 @@ def interaction_rows(
         cells.append("</td></tr>")
         rows.append("".join(cells))
     return Markup("\n".join(rows))
+
+
+_STAR = ' <span class="mot" title="Moment of truth">★<span class="visually-hidden"> moment of truth</span></span>'
+
+
+def _cell(items: Iterable[str]) -> str:
+    inner = "".join(items)
+    return f"<td><ul>{inner}</ul></td>" if inner else "<td></td>"
+
+
+@pass_context
+def journey_map_table(context: Context, m: JourneyMap) -> Markup:
+    """The journey map of a journey page: its grid of about a hundred cells.
+
+    Built here rather than in the template: as Jinja loops the grid took half
+    of the page's templating time, and a catalogue has a journey page per journey.
+    """
+    site, links, titles = context["site"], context["links"], context["stage_titles"]
+    touchpoints = site.touchpoints
+    out = ['<table class="journey-map">\n    <thead><tr><th scope="col" class="lane-head">Lane</th>']
+    out += [f'<th scope="col"><a href="{links.stage(s)}">{escape(titles[s])}</a></th>' for s in m.stages]
+    out.append('</tr></thead>\n    <tbody>\n      <tr class="lane-goal"><th scope="row">Goal</th>')
+    out += [f"<td>{escape(g)}</td>" for g in m.goals]
+    out.append("</tr>\n")
+    for lane in m.actions:
+        title = f'<a href="{links.persona(lane.persona)}">{escape(lane.title)}</a>' if lane.persona else escape(lane.title)
+        out.append(f'      <tr class="lane-actions"><th scope="row">Actions: {title}</th>\n')
+        out += [
+            _cell(
+                f'<li id="{i.anchor}" class="e{"-none" if i.emotion is None else i.emotion + 2}">{escape(i.action)}'
+                f'{_STAR if i.moment_of_truth else ""} {emotion_html(i.emotion)}</li>'
+                for i in cell
+            )
+            for cell in lane.cells
+        ]
+        out.append("      </tr>\n")
+    out.append('      <tr class="lane-touchpoints"><th scope="row">Touchpoints</th>')
+    out += [
+        _cell(f'<li><a href="{links.touchpoint(t)}">{escape(touchpoints[t].name)}</a></li>' for t in cell)
+        for cell in m.touchpoints
+    ]
+    out.append("</tr>\n")
+    for band in m.bands:
+        below = " line-below" if band.line_after else ""
+        label = f'<span class="line-label">{escape(band.line_after)} below</span>' if band.line_after else ""
+        out.append(f'      <tr class="lane-band band-row-{band.key}{below}"><th scope="row">{escape(band.title)}{label}</th>\n')
+        out += [
+            _cell(
+                f'<li><a href="{links.touchpoint(i.touchpoint)}">{escape(touchpoints[i.touchpoint].name)}</a>'
+                f'<span class="band-action">: {escape(i.action)}</span></li>'
+                for i in cell
+            )
+            for cell in band.cells
+        ]
+        out.append("      </tr>\n")
+    out.append('      <tr class="lane-emotion"><th scope="row">Emotion (average)</th>')
+    out += [f'<td class="{f.css}">{emotion_html(f)}</td>' for f in m.emotions]
+    out.append('</tr>\n      <tr class="lane-pains"><th scope="row">Pains</th>')
+    out += [_cell(f"<li>{escape(i.pain)}</li>" for i in cell) for cell in m.pains]
+    out.append('</tr>\n      <tr class="lane-opportunities"><th scope="row">Opportunities</th>')
+    out += [_cell(f"<li>{escape(i.opportunity)}</li>" for i in cell) for cell in m.opportunities]
+    out.append('</tr>\n      <tr class="lane-moments"><th scope="row">Moments of truth</th>')
+    out += [_cell(f"<li>★ {escape(i.action)}</li>" for i in cell) for cell in m.moments]
+    out.append('</tr>\n      <tr class="lane-indicators"><th scope="row">Indicators</th>')
+    out += [_cell(f"<li>{kind_html(ind.kind)} {escape(ind.name)}</li>" for ind in cell) for cell in m.indicators]
+    out.append("</tr>\n    </tbody>\n  </table>")
+    return Markup("".join(out))
+
+
+@pass_context
+def interaction_list(context: Context, items: Sequence[Interaction]) -> Markup:
+    """A journey stage's interactions as the list under its narrative: who does what, where, how it feels."""
+    site, links = context["site"], context["links"]
+    rows = ['<ul class="interactions">\n']
+    for i in items:
+        who = f'<a href="{links.persona(i.persona)}">{escape(site.personas[i.persona].name)}</a>: ' if i.persona else ""
+        rows.append(
+            f'      <li>{who}{escape(i.action)} <span class="muted">at</span> '
+            f'<a href="{links.touchpoint(i.touchpoint)}">{escape(site.touchpoints[i.touchpoint].name)}</a> '
+            f"{visibility_html(i.visibility)} {emotion_html(i.emotion)}{_STAR if i.moment_of_truth else ''}</li>\n"
+        )
+    rows.append("    </ul>")
+    return Markup("".join(rows))
