@@ -16,15 +16,40 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 try:  # the C parser is ~10x faster; the pure-Python one behaves the same
-    from yaml import CSafeLoader as _Loader
+    from yaml import CSafeLoader as _SafeLoader
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+    from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
 
 MAX_DEPTH = 50
 MAX_VALUES = 100_000
 
 Path = tuple[str | int, ...]
 _T = "tag:yaml.org,2002:"
+
+
+_PLAIN_TAGS: dict[str, str] = {}  # plain scalar -> the tag it resolves to
+_PLAIN_TAGS_MAX = 100_000
+
+
+class _Loader(_SafeLoader):  # type: ignore[misc,valid-type]
+    """The safe loader, remembering how each plain scalar resolved.
+
+    libyaml composes in C but asks this Python method for the tag of every
+    scalar, and the answer (null, bool, int, float, timestamp or text) tries up
+    to a dozen patterns; a catalogue repeats the same keys and values in every
+    file.  The safe loader has no path resolvers, so a plain scalar's tag
+    depends on its text alone and the remembered answer is the same answer.
+    """
+
+    def resolve(self, kind: type, value: str, implicit: tuple[bool, bool]) -> str:
+        if kind is ScalarNode and implicit[0]:
+            tag = _PLAIN_TAGS.get(value)
+            if tag is None:
+                tag = super().resolve(kind, value, implicit)
+                if len(_PLAIN_TAGS) < _PLAIN_TAGS_MAX:
+                    _PLAIN_TAGS[value] = tag
+            return tag
+        return super().resolve(kind, value, implicit)
 
 
 class YamlProblem(Exception):

@@ -39,6 +39,7 @@ from .views import (
     Links,
     card_filters,
     emotion_html,
+    emotion_strip,
     feeling,
     interaction_list,
     interaction_rows,
@@ -151,6 +152,7 @@ class Pages:
             interaction_rows=interaction_rows,
             journey_map_table=journey_map_table,
             interaction_list=interaction_list,
+            emotion_strip=emotion_strip,
         )
         self.env.filters["markdown"] = lambda text: Markup(self.markdown.render(text or ""))
         self.env.filters["tojson_attr"] = lambda value: json.dumps(value, ensure_ascii=False, sort_keys=True)

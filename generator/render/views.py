@@ -367,3 +367,21 @@ def interaction_list(context: Context, items: Sequence[Interaction]) -> Markup:
         )
     rows.append("    </ul>")
     return Markup("".join(rows))
+
+
+@pass_context
+def emotion_strip(context: Context, travel: PersonaJourney) -> Markup:
+    """Head and body of a persona page's emotion strip for one journey: a link and a feeling per stage."""
+    links, titles = context["links"], context["stage_titles"]
+    slug = travel.journey.slug
+    head = "".join(
+        f'<th scope="col"><a href="{links.journey(slug, f"stage-{stage_id}")}">{escape(titles[stage_id])}</a></th>'
+        for stage_id, _, _ in travel.by_stage
+    )
+    cells = "".join(
+        f'<td class="{f.css}">{emotion_html(f) if n else Markup(NOT_INVOLVED)}</td>' for _, f, n in travel.by_stage
+    )
+    return Markup(f"<thead><tr>{head}</tr></thead>\n      <tbody><tr>{cells}</tr></tbody>")
+
+
+NOT_INVOLVED = '<span class="muted">not involved</span>'
