@@ -10,10 +10,11 @@ a second change inside one clock tick would not show in its times.
 
 from __future__ import annotations
 
+import marshal
 import os
 import time
 
-from .diagnostics import Diagnostic, Report
+from .diagnostics import Diagnostic, Report, Severity
 from .load import Document, Source, digest, parse_source, read_bytes
 from .parallel import forked_pool, worker_count
 from .validate import check_document
@@ -99,7 +100,8 @@ class Reader:
             if pool is None:
                 return [parse_and_check(item) for item in items]
             with pool:
-                return pool.map(_parse_pending, range(len(items)), chunksize=max(1, len(items) // (workers * 4)))
+                sent = pool.map(_parse_pending, range(len(items)), chunksize=max(1, len(items) // (workers * 4)))
+            return [_unpack(result) for result in sent]
         finally:
             _PENDING = []
 
@@ -107,8 +109,26 @@ class Reader:
 _PENDING: list[tuple[Source, bytes]] = []  # what the forked parsing workers work on, by index
 
 
-def _parse_pending(index: int) -> tuple[Document | None, list[Diagnostic]]:
-    return parse_and_check(_PENDING[index])
+def _parse_pending(index: int) -> bytes:
+    """Parse one pending file in a worker; the result travels as marshal data.
+
+    A document is plain data (YAML gives only dicts, lists, text, numbers,
+    booleans and nulls), and marshal writes and reads it in half the time of
+    pickle: at 10,000 journeys the main process spent more than a second
+    unpickling what the workers sent.
+    """
+    document, problems = parse_and_check(_PENDING[index])
+    fields = None if document is None else tuple(getattr(document, name) for name in _DOCUMENT_FIELDS)
+    return marshal.dumps((fields, [(p.path, p.line, p.col, p.severity.value, p.message, p.code) for p in problems]))
+
+
+def _unpack(sent: bytes) -> tuple[Document | None, list[Diagnostic]]:
+    fields, problems = marshal.loads(sent)
+    document = None if fields is None else Document(*fields)
+    return document, [Diagnostic(path, line, col, Severity(sev), message, code) for path, line, col, sev, message, code in problems]
+
+
+_DOCUMENT_FIELDS = tuple(name for name in Document.__dataclass_fields__ if not name.startswith("_"))
 
 
 def _stamp(source: Source, trusted_before: int) -> Stamp | None:

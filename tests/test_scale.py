@@ -161,3 +161,20 @@ def test_every_page_of_a_stage_shows_the_new_total(big: Path) -> None:
     finally:
         extra.unlink()
         build(Options(root=big, search=False, workers=2))
+
+
+def test_parallel_parsing_reports_what_serial_parsing_reports(tmp_path: Path) -> None:
+    """Documents and problems come back from the parsing workers as marshal data: nothing may be lost on the way."""
+    from generator.build import load
+    from generator.reader import PARALLEL_FROM
+
+    root = generate(tmp_path / "site", PARALLEL_FROM)
+    journeys = sorted((root / "content/journeys").glob("*.md"))
+    journeys[3].write_text(journeys[3].read_text("utf-8").replace("stages:", "stages: [", 1), "utf-8")  # YAML syntax
+    journeys[7].write_text(journeys[7].read_text("utf-8").replace("emotion: ", "emotion: 9", 1), "utf-8")  # schema
+    journeys[9].write_text(journeys[9].read_text("utf-8").replace("title:", "title: A\ntitle:", 1), "utf-8")  # duplicate key
+    serial = load(Options(root=root, workers=1, use_cache=False))
+    parallel = load(Options(root=root, workers=2, use_cache=False))
+    assert serial.report.errors >= 3
+    assert [d.format() for d in parallel.report.items] == [d.format() for d in serial.report.items]
+    assert parallel.documents == serial.documents
