@@ -23,6 +23,7 @@ Stamp = tuple[int, int, int, int]  # size, modification and change times (ns), i
 Entry = tuple[str, Document | None, list[Diagnostic], Stamp | None]  # (content digest, document, its own problems, stamp)
 RACY_NS = 2_000_000_000  # a file changed this recently is read again next time, whatever its stamp
 PARALLEL_FROM = 300  # files to parse; below this, worker processes cost more than they save
+PARSE_CHUNK = 100  # files a parsing worker takes at a time
 
 
 def parse_and_check(item: tuple[Source, bytes]) -> tuple[Document | None, list[Diagnostic]]:
@@ -99,9 +100,11 @@ class Reader:
             pool = forked_pool(workers) if len(items) >= PARALLEL_FROM else None
             if pool is None:
                 return [parse_and_check(item) for item in items]
+            # Small chunks, so that no worker is left with a long one while the
+            # other idles at the end; results are unpacked as they arrive.
+            chunk = max(1, min(PARSE_CHUNK, len(items) // (workers * 4)))
             with pool:
-                sent = pool.map(_parse_pending, range(len(items)), chunksize=max(1, len(items) // (workers * 4)))
-            return [_unpack(result) for result in sent]
+                return [_unpack(result) for result in pool.imap(_parse_pending, range(len(items)), chunksize=chunk)]
         finally:
             _PENDING = []
 
