@@ -119,7 +119,7 @@ def set_aside(path: Path) -> None:
     """Move the last run's output or cache out of the way, to be deleted after measuring.
 
     Deleting them right before a cold build would measure the file system, not
-    the build: on ext4 without a journal, for minutes after thousands of files
+    the build: on ext4 without a journal, for about 35 seconds after thousands of files
     are deleted every new file's inode search skips past the freed ones
     (``recently_deleted``), which cost a 1,000-journey cold build 1.5 s here.
     A fresh clone in CI pays nothing of the kind.
