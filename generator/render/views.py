@@ -195,6 +195,9 @@ def card_filters(site: Site, journey: Journey) -> dict[str, list[str]]:
 # -- small HTML snippets used on many rows: Python, because Jinja macro calls are slow ----
 
 _VISIBILITY = {"consumer": "Consumer only", "shared": "Shared", "provider": "Provider only"}
+_STAR = ' <span class="mot" title="Moment of truth">★<span class="visually-hidden"> moment of truth</span></span>'
+_NOT_INVOLVED = '<span class="muted">not involved</span>'
+
 _KINDS = {
     "xla": "Experience level agreement",
     "sla": "Service level agreement",
@@ -258,7 +261,6 @@ def interaction_rows(
     """
     site, links = context["site"], context["links"]
     stage_titles = context["stage_titles"]
-    star = ' <span class="mot" title="Moment of truth">★<span class="visually-hidden"> moment of truth</span></span>'
     rows: list[str] = []
     for i in items:
         href = links.interaction(i)
@@ -273,7 +275,7 @@ def interaction_rows(
             else:
                 cells.append('<td><span class="muted">—</span></td>')
         action = escape(i.action) if show_journey else Markup(f'<a href="{href}">{escape(i.action)}</a>')
-        cells.append(f"<td>{action}{star if i.moment_of_truth else ''}</td>")
+        cells.append(f"<td>{action}{_STAR if i.moment_of_truth else ''}</td>")
         if show_touchpoint:
             cells.append(f'<td><a href="{links.touchpoint(i.touchpoint)}">{escape(site.touchpoints[i.touchpoint].name)}</a></td>')
         cells.append(f"<td>{visibility_html(i.visibility)}</td><td>{emotion_html(i.emotion)}</td><td>")
@@ -285,8 +287,6 @@ def interaction_rows(
         rows.append("".join(cells))
     return Markup("\n".join(rows))
 
-
-_STAR = ' <span class="mot" title="Moment of truth">★<span class="visually-hidden"> moment of truth</span></span>'
 
 
 def _cell(items: Iterable[str]) -> str:
@@ -379,9 +379,7 @@ def emotion_strip(context: Context, travel: PersonaJourney) -> Markup:
         for stage_id, _, _ in travel.by_stage
     )
     cells = "".join(
-        f'<td class="{f.css}">{emotion_html(f) if n else Markup(NOT_INVOLVED)}</td>' for _, f, n in travel.by_stage
+        f'<td class="{f.css}">{emotion_html(f) if n else Markup(_NOT_INVOLVED)}</td>' for _, f, n in travel.by_stage
     )
     return Markup(f"<thead><tr>{head}</tr></thead>\n      <tbody><tr>{cells}</tr></tbody>")
 
-
-NOT_INVOLVED = '<span class="muted">not involved</span>'
