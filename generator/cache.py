@@ -24,7 +24,7 @@ import zlib
 from pathlib import Path
 
 from . import __version__
-from .diagnostics import Diagnostic, Severity
+from .diagnostics import Diagnostic
 from .load import Document
 from .reader import Entry
 from .write import atomic_write
@@ -47,7 +47,7 @@ class BuildCache:
         for shard in range(SHARDS):
             raw = self._read(f"documents-{shard:02d}")
             for rel, (digest, doc, problems, stamp) in (raw or {}).items():
-                result[rel] = (digest, _document(doc) if doc else None, [_diagnostic(p) for p in problems], stamp)
+                result[rel] = (digest, Document.from_plain(doc) if doc else None, [Diagnostic.from_plain(p) for p in problems], stamp)
         return result
 
     def save_documents(self, entries: dict[str, Entry], previous: dict[str, Entry] | None = None) -> None:
@@ -61,7 +61,7 @@ class BuildCache:
         for rel, (digest, doc, problems, stamp) in entries.items():
             data = shards.get(_shard(rel))
             if data is not None:
-                data[rel] = (digest, _plain_document(doc) if doc else None, [_plain_diagnostic(p) for p in problems], stamp)
+                data[rel] = (digest, doc.plain() if doc else None, [p.plain() for p in problems], stamp)
         for n, data in sorted(shards.items()):
             self._write(f"documents-{n:02d}", data)
         if self.folder is not None:
@@ -162,24 +162,3 @@ def _shard(rel: str) -> int:
 
 def _manifest_name(target: Path) -> str:
     return "manifest-" + hashlib.blake2b(str(target).encode(), digest_size=8).hexdigest()
-
-
-def _plain_document(doc: Document) -> tuple:
-    return (
-        doc.kind, doc.slug, doc.rel, doc.data, doc.body, doc.body_line,
-        doc.source, doc.offset, doc.digest, doc.data_digest, doc.is_yaml,
-    )
-
-
-def _document(raw: tuple) -> Document:
-    kind, slug, rel, data, body, body_line, source, offset, digest, data_digest, is_yaml = raw
-    return Document(kind, slug, rel, data, body, body_line, source, offset, digest, data_digest, is_yaml)
-
-
-def _plain_diagnostic(d: Diagnostic) -> tuple:
-    return (d.path, d.line, d.col, d.severity.value, d.message, d.code)
-
-
-def _diagnostic(raw: tuple) -> Diagnostic:
-    path, line, col, severity, message, code = raw
-    return Diagnostic(path, line, col, Severity(severity), message, code)

@@ -38,6 +38,15 @@ class Diagnostic:
         code = f" [{self.code}]" if self.code else ""
         return f"{self.path}:{self.line}:{self.col}: {self.severity.value}: {self.message}{code}"
 
+    def plain(self) -> tuple:
+        """The problem as plain data, for :mod:`marshal` (the build cache, the parsing workers)."""
+        return (self.path, self.line, self.col, self.severity.value, self.message, self.code)
+
+    @classmethod
+    def from_plain(cls, raw: tuple) -> Diagnostic:
+        path, line, col, severity, message, code = raw
+        return cls(path, line, col, Severity(severity), message, code)
+
 
 class Report:
     """Collects diagnostics from every phase of one run."""

@@ -73,6 +73,17 @@ class Document:
             self._positions.append(parse(self.source, line_offset=self.offset).positions)
         return self._positions[0]
 
+    def plain(self) -> tuple:
+        """The document as plain data, for :mod:`marshal` (the build cache, the parsing workers)."""
+        return (
+            self.kind, self.slug, self.rel, self.data, self.body, self.body_line,
+            self.source, self.offset, self.digest, self.data_digest, self.is_yaml,
+        )
+
+    @classmethod
+    def from_plain(cls, raw: tuple) -> Document:
+        return cls(*raw)
+
 
 def discover(root: Path) -> tuple[list[Source], list[Diagnostic]]:
     """Every content file under ``content/``, sorted, with notes on files that are skipped.

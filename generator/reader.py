@@ -14,7 +14,7 @@ import marshal
 import os
 import time
 
-from .diagnostics import Diagnostic, Report, Severity
+from .diagnostics import Diagnostic, Report
 from .load import Document, Source, digest, parse_source, read_bytes
 from .parallel import forked_pool, worker_count
 from .validate import check_document
@@ -121,17 +121,12 @@ def _parse_pending(index: int) -> bytes:
     unpickling what the workers sent.
     """
     document, problems = parse_and_check(_PENDING[index])
-    fields = None if document is None else tuple(getattr(document, name) for name in _DOCUMENT_FIELDS)
-    return marshal.dumps((fields, [(p.path, p.line, p.col, p.severity.value, p.message, p.code) for p in problems]))
+    return marshal.dumps((document.plain() if document else None, [p.plain() for p in problems]))
 
 
 def _unpack(sent: bytes) -> tuple[Document | None, list[Diagnostic]]:
-    fields, problems = marshal.loads(sent)
-    document = None if fields is None else Document(*fields)
-    return document, [Diagnostic(path, line, col, Severity(sev), message, code) for path, line, col, sev, message, code in problems]
-
-
-_DOCUMENT_FIELDS = tuple(name for name in Document.__dataclass_fields__ if not name.startswith("_"))
+    document, problems = marshal.loads(sent)
+    return Document.from_plain(document) if document else None, [Diagnostic.from_plain(p) for p in problems]
 
 
 def _stamp(source: Source, trusted_before: int) -> Stamp | None:
