@@ -288,10 +288,16 @@ def interaction_rows(
     return Markup("\n".join(rows))
 
 
-
 def _cell(items: Iterable[str]) -> str:
     inner = "".join(items)
     return f"<td><ul>{inner}</ul></td>" if inner else "<td></td>"
+
+
+def _lane(css: str, head: str, cells: Iterable[str], tall: bool = False) -> str:
+    """One row of the journey map; the lanes of actions and bands start their cells on a line of their own."""
+    if tall:
+        return f'      <tr class="{css}"><th scope="row">{head}</th>\n{"".join(cells)}      </tr>\n'
+    return f'      <tr class="{css}"><th scope="row">{head}</th>{"".join(cells)}</tr>\n'
 
 
 @pass_context
@@ -302,55 +308,53 @@ def journey_map_table(context: Context, m: JourneyMap) -> Markup:
     of the page's templating time, and a catalogue has a journey page per journey.
     """
     site, links, titles = context["site"], context["links"], context["stage_titles"]
-    touchpoints = site.touchpoints
-    out = ['<table class="journey-map">\n    <thead><tr><th scope="col" class="lane-head">Lane</th>']
-    out += [f'<th scope="col"><a href="{links.stage(s)}">{escape(titles[s])}</a></th>' for s in m.stages]
-    out.append('</tr></thead>\n    <tbody>\n      <tr class="lane-goal"><th scope="row">Goal</th>')
-    out += [f"<td>{escape(g)}</td>" for g in m.goals]
-    out.append("</tr>\n")
+    names = {t: escape(site.touchpoints[t].name) for cell in m.touchpoints for t in cell}  # each shown twice
+    stages = "".join(f'<th scope="col"><a href="{links.stage(s)}">{escape(titles[s])}</a></th>' for s in m.stages)
+    rows = [_lane("lane-goal", "Goal", (f"<td>{escape(g)}</td>" for g in m.goals))]
     for lane in m.actions:
         title = f'<a href="{links.persona(lane.persona)}">{escape(lane.title)}</a>' if lane.persona else escape(lane.title)
-        out.append(f'      <tr class="lane-actions"><th scope="row">Actions: {title}</th>\n')
-        out += [
+        cells = (
             _cell(
                 f'<li id="{i.anchor}" class="e{"-none" if i.emotion is None else i.emotion + 2}">{escape(i.action)}'
                 f'{_STAR if i.moment_of_truth else ""} {emotion_html(i.emotion)}</li>'
                 for i in cell
             )
             for cell in lane.cells
-        ]
-        out.append("      </tr>\n")
-    out.append('      <tr class="lane-touchpoints"><th scope="row">Touchpoints</th>')
-    out += [
-        _cell(f'<li><a href="{links.touchpoint(t)}">{escape(touchpoints[t].name)}</a></li>' for t in cell)
-        for cell in m.touchpoints
-    ]
-    out.append("</tr>\n")
+        )
+        rows.append(_lane("lane-actions", f"Actions: {title}", cells, tall=True))
+    rows.append(_lane(
+        "lane-touchpoints", "Touchpoints",
+        (_cell(f'<li><a href="{links.touchpoint(t)}">{names[t]}</a></li>' for t in cell) for cell in m.touchpoints),
+    ))
     for band in m.bands:
-        below = " line-below" if band.line_after else ""
         label = f'<span class="line-label">{escape(band.line_after)} below</span>' if band.line_after else ""
-        out.append(f'      <tr class="lane-band band-row-{band.key}{below}"><th scope="row">{escape(band.title)}{label}</th>\n')
-        out += [
+        cells = (
             _cell(
-                f'<li><a href="{links.touchpoint(i.touchpoint)}">{escape(touchpoints[i.touchpoint].name)}</a>'
+                f'<li><a href="{links.touchpoint(i.touchpoint)}">{names[i.touchpoint]}</a>'
                 f'<span class="band-action">: {escape(i.action)}</span></li>'
                 for i in cell
             )
             for cell in band.cells
-        ]
-        out.append("      </tr>\n")
-    out.append('      <tr class="lane-emotion"><th scope="row">Emotion (average)</th>')
-    out += [f'<td class="{f.css}">{emotion_html(f)}</td>' for f in m.emotions]
-    out.append('</tr>\n      <tr class="lane-pains"><th scope="row">Pains</th>')
-    out += [_cell(f"<li>{escape(i.pain)}</li>" for i in cell) for cell in m.pains]
-    out.append('</tr>\n      <tr class="lane-opportunities"><th scope="row">Opportunities</th>')
-    out += [_cell(f"<li>{escape(i.opportunity)}</li>" for i in cell) for cell in m.opportunities]
-    out.append('</tr>\n      <tr class="lane-moments"><th scope="row">Moments of truth</th>')
-    out += [_cell(f"<li>★ {escape(i.action)}</li>" for i in cell) for cell in m.moments]
-    out.append('</tr>\n      <tr class="lane-indicators"><th scope="row">Indicators</th>')
-    out += [_cell(f"<li>{kind_html(ind.kind)} {escape(ind.name)}</li>" for ind in cell) for cell in m.indicators]
-    out.append("</tr>\n    </tbody>\n  </table>")
-    return Markup("".join(out))
+        )
+        css = f"lane-band band-row-{band.key}{' line-below' if band.line_after else ''}"
+        rows.append(_lane(css, f"{escape(band.title)}{label}", cells, tall=True))
+    rows += [
+        _lane("lane-emotion", "Emotion (average)", (f'<td class="{f.css}">{emotion_html(f)}</td>' for f in m.emotions)),
+        _lane("lane-pains", "Pains", (_cell(f"<li>{escape(i.pain)}</li>" for i in cell) for cell in m.pains)),
+        _lane(
+            "lane-opportunities", "Opportunities",
+            (_cell(f"<li>{escape(i.opportunity)}</li>" for i in cell) for cell in m.opportunities),
+        ),
+        _lane("lane-moments", "Moments of truth", (_cell(f"<li>★ {escape(i.action)}</li>" for i in cell) for cell in m.moments)),
+        _lane(
+            "lane-indicators", "Indicators",
+            (_cell(f"<li>{kind_html(ind.kind)} {escape(ind.name)}</li>" for ind in cell) for cell in m.indicators),
+        ),
+    ]
+    return Markup(
+        '<table class="journey-map">\n    <thead><tr><th scope="col" class="lane-head">Lane</th>'
+        f'{stages}</tr></thead>\n    <tbody>\n{"".join(rows)}    </tbody>\n  </table>'
+    )
 
 
 @pass_context
@@ -379,7 +383,7 @@ def emotion_strip(context: Context, travel: PersonaJourney) -> Markup:
         for stage_id, _, _ in travel.by_stage
     )
     cells = "".join(
-        f'<td class="{f.css}">{emotion_html(f) if n else Markup(_NOT_INVOLVED)}</td>' for _, f, n in travel.by_stage
+        f'<td class="{f.css}">{emotion_html(f) if n else _NOT_INVOLVED}</td>' for _, f, n in travel.by_stage
     )
     return Markup(f"<thead><tr>{head}</tr></thead>\n      <tbody><tr>{cells}</tr></tbody>")
 
