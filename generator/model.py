@@ -173,6 +173,9 @@ class Site:
                 return stage
         raise KeyError(stage_id)
 
+    def has(self, kind: str, slug: str) -> bool:
+        """Whether the catalogue holds the document ``kind:slug`` (a journey, persona or touchpoint)."""
+        return slug in {"journey": self.journeys, "persona": self.personas, "touchpoint": self.touchpoints}[kind]
 
 
 def average(values: Iterable[float | None]) -> float | None:

@@ -30,7 +30,7 @@ from .config import SiteConfig, load_config, theme_dir
 from .deps import STATIC_KEY, Job, digests, fingerprints, plan
 from .devserver import Broadcaster, PreviewServer
 from .diagnostics import ContentError, JourneydocsError, Report, Severity, UsageError
-from .load import FOLDERS, editor_file
+from .load import editor_file
 from .reader import Reader
 from .render.pages import custom_templates
 from .render.site import Renderer
@@ -144,7 +144,7 @@ class Preview:
                 if "#" in key:  # a part of a document (its front matter): the document itself is listed too
                     continue
                 kind, slug = key.split(":", 1)
-                if slug in getattr(site, FOLDERS[kind]):  # site.journeys, site.personas, site.touchpoints
+                if site.has(kind, slug):
                     primary.append((kind, slug) if kind == "journey" else (kind, slug, "1"))  # its own (first) page
             done = self._render(primary)
             if done:

@@ -74,17 +74,22 @@ def _checked(rel: str) -> str:
 
 
 def _create(path: str, payload: bytes) -> None:
-    """Write *payload* to the new file *path*, making its folder only when it is missing.
+    """Write *payload* to *path* as a new file, making its folder only when it is missing.
 
+    A file already there is removed first, never truncated: in a recycled
+    staging directory it may be a hard link to a file of the live site.
     Plain system calls: a build writes thousands of files, most into a folder
     the previous file already made, and Python's buffered file objects cost
     several more calls per file.
     """
-    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
     try:
         fd = os.open(path, flags, 0o666)
     except FileNotFoundError:
         os.makedirs(os.path.dirname(path), exist_ok=True)
+        fd = os.open(path, flags, 0o666)
+    except FileExistsError:  # replaced, never truncated: it may be a hard link to a file of the live site
+        os.unlink(path)
         fd = os.open(path, flags, 0o666)
     try:
         view = memoryview(payload)
@@ -102,16 +107,9 @@ def atomic_write(path: Path, data: bytes | str) -> None:
 
 
 def write_file(staging: Path, rel: str, data: bytes | str) -> int:
-    """Write one output file under *staging* (main process and render workers alike); return its size.
-
-    An existing file is removed first, never truncated: in a recycled staging
-    directory it may be a hard link to a file of the live site.
-    """
-    full = str(_inside_output(staging, rel))
+    """Write one output file under *staging* (main process and render workers alike); return its size."""
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink(full)
-    _create(full, payload)
+    _create(str(_inside_output(staging, rel)), payload)
     return len(payload)
 
 
@@ -186,7 +184,7 @@ class Output:
         """
         linked: list[str] = []
         try:
-            for rel in files:
+            for rel, size in files.items():
                 source, destination = os.path.join(self._target, _checked(rel)), os.path.join(self._staging, rel)
                 folder = os.path.dirname(destination)
                 if folder not in self._folders:
@@ -200,7 +198,7 @@ class Output:
                 except OSError:
                     shutil.copy2(source, destination)  # no hard links here; a missing file fails here too
                 linked.append(destination)
-                if os.stat(destination).st_size != files[rel]:
+                if os.stat(destination).st_size != size:
                     raise FileNotFoundError(rel)  # changed behind the build's back: render it again
         except OSError:
             for path in linked:
@@ -271,10 +269,7 @@ def _move_aside(target: Path, trash: Path | None, spare: Path | None = None) -> 
         trashed = _into_trash(target, trash)
         if trashed is not None:
             return trashed, False
-    old = Path(tempfile.mkdtemp(prefix=OLD_PREFIX + target.name + "-", dir=target.parent))
-    os.rmdir(old)
-    os.rename(target, old)
-    return old, False
+    return _rename_free(target, target.parent, OLD_PREFIX + target.name + "-"), False
 
 
 def _exchange(first: Path, second: Path) -> bool:
@@ -342,12 +337,17 @@ def _into_trash(folder: Path, trash: Path) -> Path | None:
     """Rename *folder* to a free name in *trash*; None if it cannot go there (another file system)."""
     try:
         trash.mkdir(parents=True, exist_ok=True)
-        old = Path(tempfile.mkdtemp(prefix=folder.name + "-", dir=trash))
-        os.rmdir(old)
-        os.rename(folder, old)
-        return old
+        return _rename_free(folder, trash, folder.name + "-")
     except OSError:
         return None
+
+
+def _rename_free(folder: Path, into: Path, prefix: str) -> Path:
+    """Rename *folder* into *into* under a name of *prefix* and 8 free characters (as ``mkdtemp`` picks)."""
+    new = Path(tempfile.mkdtemp(prefix=prefix, dir=into))
+    os.rmdir(new)
+    os.rename(folder, new)
+    return new
 
 
 def empty_trash(trash: Path) -> None:
