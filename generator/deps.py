@@ -40,6 +40,11 @@ def page_count(journeys: int, size: int = PAGE_SIZE) -> int:
     return max(1, -(-journeys // size))
 
 
+def page_of(slugs: Sequence[str], number: int, size: int = PAGE_SIZE) -> Sequence[str]:
+    """The slugs on page *number* (from 1) of a list of *size* to a page."""
+    return slugs[(number - 1) * size : number * size]
+
+
 def paged(slugs: Sequence[str], size: int = PAGE_SIZE) -> list[Sequence[str]]:
     """*slugs* in pages of *size*; an empty list is one empty page."""
     return [slugs[i : i + size] for i in range(0, len(slugs), size)] or [slugs]

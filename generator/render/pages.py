@@ -29,7 +29,7 @@ from markupsafe import Markup
 
 from .. import __version__
 from ..config import BUILTIN_THEMES, SiteConfig, theme_dir
-from ..deps import PAGE_SIZE, PERSONA_PAGE_SIZE, page_count
+from ..deps import PAGE_SIZE, PERSONA_PAGE_SIZE, page_count, page_of
 from ..diagnostics import ContentError, Report
 from ..insights import insights
 from ..model import Journey, Persona, Site, Touchpoint
@@ -273,7 +273,7 @@ class Pages:
     def persona(self, persona: Persona, number: int = 1) -> Page:
         """One page of a persona: its profile (on the first page) and PERSONA_PAGE_SIZE of its journeys."""
         through = self.site.persona_journeys.get(persona.slug, ())
-        chosen = through[(number - 1) * PERSONA_PAGE_SIZE : number * PERSONA_PAGE_SIZE]
+        chosen = page_of(through, number, PERSONA_PAGE_SIZE)
         folder = f"personas/{persona.slug}"
         return self._render(
             "persona.html",
@@ -292,7 +292,7 @@ class Pages:
         """One page of a touchpoint: its description (on the first page) and its uses in PAGE_SIZE journeys."""
         site = self.site
         through = site.touchpoint_journeys[touchpoint.slug]
-        chosen = set(through[(number - 1) * PAGE_SIZE : number * PAGE_SIZE])
+        chosen = set(page_of(through, number))
         uses = site.touchpoint_uses[touchpoint.slug]
         folder = f"touchpoints/{touchpoint.slug}"
         return self._render(
@@ -315,7 +315,7 @@ class Pages:
         site = self.site
         stage = site.stage(stage_id)
         through = site.stage_journeys[stage_id]
-        chosen = [site.journeys[slug] for slug in through[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]]
+        chosen = [site.journeys[slug] for slug in page_of(through, number)]
         entries = [(j, s) for j in chosen for s in j.stages if s.stage == stage_id]
         folder = f"stages/{stage_id}"
         return self._render(
