@@ -8,12 +8,12 @@ inputs did not change; each phase is timed for the benchmark.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 
 from . import __version__
@@ -31,10 +31,10 @@ from .deps import STATIC_KEY, Job, digests, fingerprints, plan, search_fingerpri
 from .diagnostics import ContentError, OutputError, Report
 from .load import Document, Source, discover
 from .model import Site, build_site
-from .parallel import worker_count
+from .parallel import paused_gc, worker_count
 from .reader import Reader
 from .render.pages import custom_templates, template_dirs
-from .render.site import Renderer, run_jobs
+from .render.site import Renderer, prepare, run_jobs
 from .search import FOLDER, index_site
 from .validate import validate
 from .write import (
@@ -122,38 +122,17 @@ def load(
     reader: Reader | None = None,
     previous: Site | None = None,
     sources: list[Source] | None = None,
+    prepare: Callable[[SiteConfig, Path | None], None] | None = None,
 ) -> Loaded:
     """Read, validate and model the site; raise :class:`ContentError` only for a broken site.toml.
 
     The dev server passes its own in-memory *reader* and the *previous* model,
-    so that an edit re-parses one file and rebuilds one journey object.
+    so that an edit re-parses one file and rebuilds one journey object.  A
+    build passes *prepare* (settings, cache folder), run while workers parse.
     """
     timings = timings or Timings()
     with paused_gc(freeze=reader is None):
-        return _load(options, timings, reader, previous, sources)
-
-
-@contextmanager
-def paused_gc(freeze: bool = False) -> Iterator[None]:
-    """Hold back Python's cyclic garbage collector while the model is built.
-
-    Loading creates millions of small objects and almost no garbage, yet each
-    full collection walks every object made so far: at 10,000 journeys the
-    collector alone took more than half of the load.  With *freeze* (a one-shot
-    command, whose model lives until the process ends) what was made is moved
-    out of the collector's sight, or the first collection afterwards walks it
-    all anyway (half a second at 10,000 journeys).  The dev server, which
-    replaces its model on every edit, leaves it to the collector.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if freeze:
-            gc.freeze()
-        if enabled:
-            gc.enable()
+        return _load(options, timings, reader, previous, sources, prepare)
 
 
 def _load(
@@ -162,6 +141,7 @@ def _load(
     reader: Reader | None,
     previous: Site | None,
     sources: list[Source] | None,
+    prepare: Callable[[SiteConfig, Path | None], None] | None = None,
 ) -> Loaded:
     with timings.phase("load"):
         config = load_config(options.root)
@@ -176,7 +156,7 @@ def _load(
             report.extend(notes)
         cache = BuildCache(cache_folder(config, options) if reader is None else None)
         reader = reader or Reader(cache.documents(), workers=workers(config, options))
-        documents = reader.read(sources, report)
+        documents = reader.read(sources, report, partial(prepare, config, cache.folder) if prepare else None)
         if reader.changed:
             cache.save_documents(reader.entries, reader.previous)
     with timings.phase("validate"):
@@ -253,7 +233,7 @@ def build(
     """
     start = time.perf_counter()
     timings = Timings()
-    loaded = load(options, timings, reader=reader)
+    loaded = load(options, timings, reader=reader, prepare=prepare)
     if loaded.site is None or loaded.report.failed(options.strict):
         raise ContentError(loaded.report, options.strict)
     site, config = loaded.site, loaded.config

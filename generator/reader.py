@@ -13,6 +13,7 @@ from __future__ import annotations
 import marshal
 import os
 import time
+from collections.abc import Callable
 
 from .diagnostics import Diagnostic, Report
 from .load import Document, Source, digest, parse_source, read_bytes
@@ -50,7 +51,12 @@ class Reader:
         self.entries: dict[str, Entry] = {}
         self.changed = False
 
-    def read(self, sources: list[Source], report: Report) -> list[Document]:
+    def read(self, sources: list[Source], report: Report, meanwhile: Callable[[], None] | None = None) -> list[Document]:
+        """The documents of *sources*, in their order; every file's problems go to *report*.
+
+        *meanwhile*, if given, runs in this process while worker processes
+        parse: work that would otherwise wait until the documents are in.
+        """
         pending: list[tuple[Source, bytes, str, Stamp | None]] = []
         trusted_before = time.time_ns() - RACY_NS
         for source in sources:
@@ -78,7 +84,7 @@ class Reader:
         if pending:
             self.changed = True
             for (source, _, key, stamp), (document, problems) in zip(
-                pending, self._parse([(s, r) for s, r, _, _ in pending])
+                pending, self._parse([(s, r) for s, r, _, _ in pending], meanwhile)
             ):
                 self.entries[source.rel] = (key, document, problems, stamp)
         self.changed = self.changed or self.entries.keys() != self.previous.keys()
@@ -92,7 +98,9 @@ class Reader:
                 documents.append(entry[1])
         return documents
 
-    def _parse(self, items: list[tuple[Source, bytes]]) -> list[tuple[Document | None, list[Diagnostic]]]:
+    def _parse(
+        self, items: list[tuple[Source, bytes]], meanwhile: Callable[[], None] | None
+    ) -> list[tuple[Document | None, list[Diagnostic]]]:
         global _PENDING
         workers = worker_count(self.workers, len(items) // 100)
         _PENDING = items  # before the fork: the workers find the files' bytes in memory, not in a pipe
@@ -104,7 +112,10 @@ class Reader:
             # other idles at the end; results are unpacked as they arrive.
             chunk = max(1, min(PARSE_CHUNK, len(items) // (workers * 4)))
             with pool:
-                return [_unpack(result) for result in pool.imap(_parse_pending, range(len(items)), chunksize=chunk)]
+                results = pool.imap(_parse_pending, range(len(items)), chunksize=chunk)
+                if meanwhile is not None:
+                    meanwhile()
+                return [_unpack(result) for result in results]
         finally:
             _PENDING = []
 

@@ -214,7 +214,7 @@ def test_a_diagram_graphviz_cannot_draw_names_the_journey(cli, make_site, monkey
     def refuse(*args, **kwargs):
         raise RuntimeError("Graphviz could not lay out the stage diagram")
 
-    monkeypatch.setattr("generator.render.diagram.render_svg", refuse)
+    monkeypatch.setattr("generator.render.graphviz.render_svg", refuse)
     result = cli("build", "--site", site, "--no-search", "--no-cache", "--workers", "1")
     assert result.exit_code == 1
     line = next(l for l in result.output.splitlines() if ": error: " in l)

@@ -173,8 +173,34 @@ def test_parallel_parsing_reports_what_serial_parsing_reports(tmp_path: Path) ->
     journeys[3].write_text(journeys[3].read_text("utf-8").replace("stages:", "stages: [", 1), "utf-8")  # YAML syntax
     journeys[7].write_text(journeys[7].read_text("utf-8").replace("emotion: ", "emotion: 9", 1), "utf-8")  # schema
     journeys[9].write_text(journeys[9].read_text("utf-8").replace("title:", "title: A\ntitle:", 1), "utf-8")  # duplicate key
-    serial = load(Options(root=root, workers=1, use_cache=False))
-    parallel = load(Options(root=root, workers=2, use_cache=False))
+    asked: list[tuple[Path, Path | None]] = []
+    serial = load(Options(root=root, workers=1, use_cache=False), prepare=lambda c, d: asked.append((c.root, d)))
+    assert asked == []  # nothing runs "while the workers parse" when there are none
+    parallel = load(Options(root=root, workers=2, use_cache=False), prepare=lambda c, d: asked.append((c.root, d)))
+    assert asked == [(root, None)]  # once, with the settings and no cache folder (--no-cache)
     assert serial.report.errors >= 3
     assert [d.format() for d in parallel.report.items] == [d.format() for d in serial.report.items]
     assert parallel.documents == serial.documents
+
+
+def test_templates_compiled_while_parsing_are_the_ones_the_pages_use(tmp_path: Path, monkeypatch) -> None:
+    """prepare() compiles every template into the build cache, so rendering compiles none."""
+    from jinja2 import Environment
+
+    from generator.build import load
+    from generator.render.pages import Pages
+    from generator.render.site import prepare
+
+    site = load(Options(root=Path(__file__).parent.parent, use_cache=False)).site
+    assert site is not None
+    prepare(site.config, tmp_path)
+
+    def compile_again(*args, **kwargs):
+        raise AssertionError("a template was compiled again")
+
+    monkeypatch.setattr(Environment, "compile", compile_again)
+    pages = Pages(site, tmp_path)
+    pages.preload()
+    journey = next(iter(site.journeys.values()))
+    path, html = pages.journey(journey, "<svg></svg>")
+    assert path == f"journeys/{journey.slug}/index.html" and journey.title in html

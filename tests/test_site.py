@@ -252,7 +252,7 @@ def test_diagram_links_touchpoints_and_stages_and_draws_every_edge(mini: Path, m
 
 def test_graphviz_stderr_keeps_everything_but_fontconfig_noise(capfd: pytest.CaptureFixture[str]) -> None:
     """The filter around Graphviz drops fontconfig's lines, passes the rest, and starts afresh each time."""
-    from generator.render.diagram import _filtered_stderr
+    from generator.render.graphviz import _filtered_stderr
 
     for n in range(3):
         with _filtered_stderr():

@@ -9,7 +9,7 @@ the two labelled lines of visibility.
 Content reaches Graphviz only inside HTML-like labels, escaped as entities,
 and node names are generated, so no title can inject DOT or SVG markup.  The
 whole graph is handed over as one DOT string (far faster than pygraphviz's
-per-node API) and the same input always yields the same bytes.
+per-node API; see :mod:`.graphviz`) and the same input always yields the same bytes.
 """
 
 from __future__ import annotations
@@ -18,15 +18,9 @@ import contextlib
 import hashlib
 import html
 import os
-import re
-import sys
-import tempfile
-import threading
 import time
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from pathlib import Path
-from typing import BinaryIO
 
 from .. import __version__
 from ..model import Interaction, Journey, Site, average, emotion_level
@@ -212,110 +206,6 @@ def _band_table(site: Site, groups: dict[str, list[Interaction]], spare: int) ->
         # keeps every column's band the same height, so the rows and lines of visibility align
         rows.append(f'<TR><TD HEIGHT="{spare - SPACING}" WIDTH="60" CELLPADDING="0"></TD></TR>')
     return f'<TABLE BORDER="0" CELLSPACING="{SPACING}" CELLPADDING="0">' + "".join(rows) + "</TABLE>"
-
-
-_COMMENT_RE = re.compile(r"<!--.*?-->\s*", re.DOTALL)
-_NODE_TITLE_RE = re.compile(r"<title>[^<]*</title>\n?")
-
-
-_STDERR_LOCK = threading.Lock()
-_FONTCONFIG_NOISE = re.compile(r"^Fontconfig (warning|error):")
-_CONTEXT: list[object] = []  # one Graphviz context per process, made on first use
-_SCRATCH: dict[tuple[int, str], BinaryIO] = {}  # (process id, purpose) -> an in-memory file
-
-
-def _scratch(purpose: str) -> BinaryIO:
-    """A file of this process's for *purpose*, made once: in memory where Linux allows.
-
-    Graphviz reads DOT from a file and writes its messages to one.  A temporary
-    file per diagram (as ``AGraph(string=...)`` makes) cost file creations,
-    and on ext4 every short-lived inode makes later file creations in the
-    build slower.  Keyed by process: a forked worker must not share its
-    parent's file offset.
-    """
-    key = (os.getpid(), purpose)
-    if key not in _SCRATCH:
-        try:
-            fd = os.memfd_create(f"journeydocs-{purpose}", os.MFD_CLOEXEC)
-        except (AttributeError, OSError):  # not Linux
-            with tempfile.TemporaryFile() as spare:
-                fd = os.dup(spare.fileno())
-        _SCRATCH[key] = os.fdopen(fd, "w+b", buffering=0)
-    return _SCRATCH[key]
-
-
-@contextmanager
-def _filtered_stderr() -> Iterator[None]:
-    """Drop the bundled fontconfig's complaints about newer system config files.
-
-    pygraphviz's wheel ships a fontconfig older than many systems' (pygraphviz#648)
-    and it prints warnings straight to file descriptor 2 whenever it (re)reads
-    the configuration.  They say nothing about the diagram, so a build hides
-    them; anything else Graphviz prints is passed through unchanged.
-    """
-    capture = _scratch("stderr")
-    sys.stderr.flush()
-    saved = os.dup(2)
-    os.dup2(capture.fileno(), 2)
-    try:
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        if capture.tell():  # something was printed
-            capture.seek(0)
-            text = capture.read().decode("utf-8", "replace")
-            capture.seek(0)
-            capture.truncate()
-            kept = [line for line in text.splitlines(keepends=True) if not _FONTCONFIG_NOISE.match(line)]
-            if kept:
-                sys.stderr.write("".join(kept))
-
-
-def render_svg(dot: str, title: str, description: str) -> str:
-    """Lay out *dot* and return a standalone SVG with ``<title>`` and ``<desc>``.
-
-    This talks to libgvc through pygraphviz's low-level bindings: one context
-    per process, one layout per diagram, and the DOT read from an in-memory
-    file.  ``AGraph.layout()`` followed by ``draw()`` would create two contexts
-    and lay the graph out twice.
-    """
-    from pygraphviz import (
-        graphviz as gv,  # here: a build that lays out no diagram does not load Graphviz
-    )
-
-    with _STDERR_LOCK, _filtered_stderr():
-        source = _scratch("dot")
-        source.seek(0)
-        source.truncate()
-        source.write(dot.encode("utf-8"))
-        source.seek(0)
-        try:
-            graph = gv.agread(source, None)
-        except ValueError:
-            raise RuntimeError("Graphviz could not read the stage diagram") from None
-        try:
-            if not _CONTEXT:
-                _CONTEXT.append(gv.gvContextWithBuiltins())
-            context = _CONTEXT[0]
-            if gv.gvLayout(context, graph, b"dot") != 0:
-                raise RuntimeError("Graphviz could not lay out the stage diagram")
-            try:
-                error, data = gv.gvRenderData(context, graph, b"svg")
-            finally:
-                gv.gvFreeLayout(context, graph)
-        finally:
-            gv.agclose(graph)
-    if error:
-        raise RuntimeError("Graphviz could not draw the stage diagram")
-    svg = _COMMENT_RE.sub("", data.decode("utf-8"))
-    head = f"\n<title>{html.escape(title)}</title>\n<desc>{html.escape(description)}</desc>"
-    # Graphviz titles the graph and every node and edge with internal names
-    # ("journey", "C0", "S0->S1") that browsers would show as tooltips;
-    # the document gets a real title and description instead, as its first children.
-    svg = _NODE_TITLE_RE.sub("", svg)
-    start = svg.index(">", svg.index("<svg")) + 1
-    return svg[:start] + head + svg[start:]
 
 
 class DiagramCache:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from functools import cached_property
 from itertools import islice
 from pathlib import Path
@@ -117,27 +118,65 @@ def custom_templates(config: SiteConfig) -> frozenset[str]:
     return frozenset(custom)
 
 
+def environment(
+    config: SiteConfig, cache_dir: Path | None, markdown: Callable[[str | None], Markup] | None = None
+) -> Environment:
+    """The Jinja environment for a site's templates, with its filters but not the model (see :class:`Pages`).
+
+    Compiling the templates costs more than rendering a journey page, so with
+    a build cache Jinja keeps the compiled code there, checked against each
+    template's source.  Without *markdown* the environment can compile
+    templates (which only checks that filters exist) but not render them.
+    """
+    bytecode = None
+    if cache_dir is not None:
+        folder = cache_dir / f"templates-{__version__}"  # compiled with this version's settings
+        folder.mkdir(parents=True, exist_ok=True)
+        bytecode = FileSystemBytecodeCache(str(folder))
+    env = Environment(
+        loader=ChoiceLoader([FileSystemLoader(str(d)) for d in template_dirs(config)]),
+        bytecode_cache=bytecode,
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["markdown"] = markdown or _compile_only
+    env.filters["tojson_attr"] = lambda value: json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return env
+
+
+def _compile_only(text: str | None) -> Markup:
+    raise RuntimeError("this template environment compiles templates; it cannot render Markdown")
+
+
+def compile_templates(config: SiteConfig, cache_dir: Path) -> None:
+    """Compile the site's templates into the build cache, before the model exists.
+
+    A cold build calls this while the parsing workers run and its own process
+    would only wait, so :meth:`Pages.preload` later finds the compiled code
+    instead of compiling on the build's critical path.  A template that does
+    not compile is left for the build to report, at its line.
+    """
+    try:
+        env = environment(config, cache_dir)
+        names = env.list_templates(extensions=["html"])
+    except OSError:  # no cache folder to compile into: the build will say why, if it matters
+        return
+    for name in names:
+        try:
+            env.get_template(name)
+        except (OSError, UnicodeDecodeError, TemplateError):
+            continue
+
+
 class Pages:
     """Renders every page type of one site."""
 
     def __init__(self, site: Site, cache_dir: Path | None = None) -> None:
         self.site = site
-        bytecode = None
-        if cache_dir is not None:
-            # Compiling the templates costs more than rendering a journey page;
-            # Jinja keeps the compiled code, checked against each template's source.
-            folder = cache_dir / f"templates-{__version__}"  # compiled with this version's settings
-            folder.mkdir(parents=True, exist_ok=True)
-            bytecode = FileSystemBytecodeCache(str(folder))
-        self.env = Environment(
-            loader=ChoiceLoader([FileSystemLoader(str(d)) for d in template_dirs(site.config)]),
-            bytecode_cache=bytecode,
-            autoescape=True,
-            undefined=StrictUndefined,
-            trim_blocks=True,
-            lstrip_blocks=True,
-            keep_trailing_newline=True,
-        )
+        self.env = environment(site.config, cache_dir, lambda text: Markup(self.markdown.render(text or "")))
         self.env.globals.update(
             site=site,
             config=site.config,
@@ -154,8 +193,6 @@ class Pages:
             interaction_list=interaction_list,
             emotion_strip=emotion_strip,
         )
-        self.env.filters["markdown"] = lambda text: Markup(self.markdown.render(text or ""))
-        self.env.filters["tojson_attr"] = lambda value: json.dumps(value, ensure_ascii=False, sort_keys=True)
 
     @cached_property
     def markdown(self) -> Markdown:

@@ -13,20 +13,36 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from ..config import theme_dir
+from ..config import SiteConfig, theme_dir
 from ..deps import PAGE_SIZE, PERSONA_PAGE_SIZE, Job
 from ..diagnostics import ContentError, Report
 from ..model import Site
 from ..parallel import forked_pool
 from ..validate import schema
 from ..write import write_file
-from . import diagram
+from . import diagram, graphviz
 from .feeds import catalogue, journey_json, sitemap
+from .markdown import Markdown
 from .mermaid import mermaid_journey
-from .pages import Pages, pager
+from .pages import Pages, compile_templates, pager
 
 Output = list[tuple[str, str | bytes]]
 SMALL_BUILD = 24  # jobs; below this, worker processes cost more than they save
+
+
+def prepare(config: SiteConfig, cache_dir: Path | None) -> None:
+    """Do now, once, what the render workers would otherwise each do first.
+
+    A build calls this while its parsing workers run and its own process only
+    waits: the templates compile into the build cache (the main process would
+    otherwise compile them just before forking the render workers), and the
+    Markdown parser and Graphviz load, Graphviz with its fonts, for the
+    workers to inherit.
+    """
+    if cache_dir is not None:
+        compile_templates(config, cache_dir)
+    Markdown(())  # imports the Markdown parser and its plugins
+    graphviz.warm_up(diagram.FONT)
 
 
 class Renderer:
@@ -84,7 +100,7 @@ class Renderer:
         svg = self.cache.get(key) if self.cache else None
         if svg is None:
             try:
-                svg = diagram.render_svg(dot, title, description)
+                svg = graphviz.render_svg(dot, title, description)
             except RuntimeError as exc:  # not expected for any content, but then it names the journey
                 report = Report()
                 report.error(journey.rel, 1, 1, f"stage diagram: {exc}")

@@ -1,0 +1,137 @@
+"""Graphviz in process: DOT text in, a standalone SVG out.
+
+pygraphviz's wheel bundles libgraphviz, so no ``dot`` program is needed.  This
+module owns everything about talking to it: one Graphviz context per process,
+in-memory files for its input and messages, the bundled fontconfig's noise
+kept off the terminal, and the clean-up that makes the SVG the same bytes for
+the same DOT.  :mod:`.diagram` decides what the DOT says.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import sys
+import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import BinaryIO
+
+_COMMENT_RE = re.compile(r"<!--.*?-->\s*", re.DOTALL)
+_NODE_TITLE_RE = re.compile(r"<title>[^<]*</title>\n?")
+
+
+_STDERR_LOCK = threading.Lock()
+_FONTCONFIG_NOISE = re.compile(r"^Fontconfig (warning|error):")
+_CONTEXT: list[object] = []  # one Graphviz context per process, made on first use (forked workers inherit it)
+_SCRATCH: dict[tuple[int, str], BinaryIO] = {}  # (process id, purpose) -> an in-memory file
+
+
+def _scratch(purpose: str) -> BinaryIO:
+    """A file of this process's for *purpose*, made once: in memory where Linux allows.
+
+    Graphviz reads DOT from a file and writes its messages to one.  A temporary
+    file per diagram (as ``AGraph(string=...)`` makes) cost file creations,
+    and on ext4 every short-lived inode makes later file creations in the
+    build slower.  Keyed by process: a forked worker must not share its
+    parent's file offset.
+    """
+    key = (os.getpid(), purpose)
+    if key not in _SCRATCH:
+        try:
+            fd = os.memfd_create(f"journeydocs-{purpose}", os.MFD_CLOEXEC)
+        except (AttributeError, OSError):  # not Linux
+            with tempfile.TemporaryFile() as spare:
+                fd = os.dup(spare.fileno())
+        _SCRATCH[key] = os.fdopen(fd, "w+b", buffering=0)
+    return _SCRATCH[key]
+
+
+@contextmanager
+def _filtered_stderr() -> Iterator[None]:
+    """Drop the bundled fontconfig's complaints about newer system config files.
+
+    pygraphviz's wheel ships a fontconfig older than many systems' (pygraphviz#648)
+    and it prints warnings straight to file descriptor 2 whenever it (re)reads
+    the configuration.  They say nothing about the diagram, so a build hides
+    them; anything else Graphviz prints is passed through unchanged.
+    """
+    capture = _scratch("stderr")
+    sys.stderr.flush()
+    saved = os.dup(2)
+    os.dup2(capture.fileno(), 2)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        if capture.tell():  # something was printed
+            capture.seek(0)
+            text = capture.read().decode("utf-8", "replace")
+            capture.seek(0)
+            capture.truncate()
+            kept = [line for line in text.splitlines(keepends=True) if not _FONTCONFIG_NOISE.match(line)]
+            if kept:
+                sys.stderr.write("".join(kept))
+
+
+def render_svg(dot: str, title: str, description: str) -> str:
+    """Lay out *dot* and return a standalone SVG with ``<title>`` and ``<desc>``.
+
+    This talks to libgvc through pygraphviz's low-level bindings: one context
+    per process, one layout per diagram, and the DOT read from an in-memory
+    file.  ``AGraph.layout()`` followed by ``draw()`` would create two contexts
+    and lay the graph out twice.
+    """
+    from pygraphviz import (
+        graphviz as gv,  # here: a build that lays out no diagram does not load Graphviz
+    )
+
+    with _STDERR_LOCK, _filtered_stderr():
+        source = _scratch("dot")
+        source.seek(0)
+        source.truncate()
+        source.write(dot.encode("utf-8"))
+        source.seek(0)
+        try:
+            graph = gv.agread(source, None)
+        except ValueError:
+            raise RuntimeError("Graphviz could not read the stage diagram") from None
+        try:
+            if not _CONTEXT:
+                _CONTEXT.append(gv.gvContextWithBuiltins())
+            context = _CONTEXT[0]
+            if gv.gvLayout(context, graph, b"dot") != 0:
+                raise RuntimeError("Graphviz could not lay out the stage diagram")
+            try:
+                error, data = gv.gvRenderData(context, graph, b"svg")
+            finally:
+                gv.gvFreeLayout(context, graph)
+        finally:
+            gv.agclose(graph)
+    if error:
+        raise RuntimeError("Graphviz could not draw the stage diagram")
+    svg = _COMMENT_RE.sub("", data.decode("utf-8"))
+    head = f"\n<title>{html.escape(title)}</title>\n<desc>{html.escape(description)}</desc>"
+    # Graphviz titles the graph and every node and edge with internal names
+    # ("journey", "C0", "S0->S1") that browsers would show as tooltips;
+    # the document gets a real title and description instead, as its first children.
+    svg = _NODE_TITLE_RE.sub("", svg)
+    start = svg.index(">", svg.index("<svg")) + 1
+    return svg[:start] + head + svg[start:]
+
+
+def warm_up(font: str) -> None:
+    """Load Graphviz and the fonts for *font* now, in the process that forks the render workers.
+
+    A process's first diagram costs some 50 ms more than the others (the
+    library, the font configuration, the first font).  Done once in the main
+    process, while it waits for the parsing workers, every forked worker
+    inherits it instead of paying it again.
+    """
+    try:
+        render_svg(f'digraph warm {{ node [fontname="{font}", shape=plaintext]; w [label=<<B>warm</B> up>]; }}', "", "")
+    except RuntimeError:
+        pass  # the real diagrams will report it, at their journeys
