@@ -25,6 +25,24 @@ def _build(root: Path):  # type: ignore[no-untyped-def]
     return build(Options(root=root, search=False, workers=1))
 
 
+def test_every_template_global_is_either_a_setting_or_shows_the_model() -> None:
+    """A site's own template is trusted to show no document only if it uses nothing beyond SETTINGS_ONLY.
+
+    So each global the templates get must be placed on one side on purpose: a
+    helper that shows documents, counted as a setting, would leave the pages of
+    a custom template that uses it stale after an edit.
+    """
+    from jinja2 import Environment
+
+    from generator.build import load
+    from generator.render.pages import SETTINGS_ONLY, Pages
+
+    site = load(Options(root=ROOT, use_cache=False)).site
+    assert site is not None
+    shows_documents = {"site", "persona_chip", "interaction_rows", "journey_map_table", "interaction_list", "emotion_strip"}
+    ours = Pages(site).env.globals.keys() - Environment().globals.keys()
+    assert ours - SETTINGS_ONLY == shows_documents
+    assert not shows_documents & SETTINGS_ONLY
 
 
 def test_nothing_changed_renders_nothing(site: Path) -> None:
