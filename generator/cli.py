@@ -19,7 +19,7 @@ import click
 
 from . import __version__
 from .build import Options, build, load
-from .config import load_config
+from .config import BASE_URL_RULE, is_base_url, load_config
 from .diagnostics import ContentError, JourneydocsError, Report, Severity, UsageError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -108,6 +108,12 @@ def check(site: Path, strict: bool, drafts: bool, links: bool, output: Path | No
         sys.exit(1)
 
 
+def _check_base_url(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None and not is_base_url(value):
+        raise click.BadParameter(BASE_URL_RULE)
+    return value
+
+
 @main.command(name="build")
 @site_option
 @click.option(
@@ -116,7 +122,10 @@ def check(site: Path, strict: bool, drafts: bool, links: bool, output: Path | No
 )
 @strict_option
 @drafts_option
-@click.option("--base-url", default=None, help="Override base_url from site.toml (for preview deployments).")
+@click.option(
+    "--base-url", default=None, callback=_check_base_url,
+    help="Override base_url from site.toml (for preview deployments; '' for none).",
+)
 @click.option("--workers", type=click.IntRange(min=0), default=None, help="Render processes (default: one per core).")
 @click.option("--search/--no-search", default=None, help="Build the Pagefind search index (default: build.search).")
 @click.option("--no-cache", is_flag=True, help="Ignore and do not write the build cache.")

@@ -106,6 +106,15 @@ def normalise_base_url(url: str) -> str:
     return url if not url or url.endswith("/") else url + "/"
 
 
+def is_base_url(url: str) -> bool:
+    """An absolute http(s) URL, as ``base_url`` must be (or empty: no absolute URLs at all)."""
+    parts = urlsplit(url)
+    return not url or (parts.scheme in ("http", "https") and bool(parts.netloc))
+
+
+BASE_URL_RULE = "must be an absolute http(s) URL, like 'https://example.org/journeys/'"
+
+
 def load_config(root: Path) -> SiteConfig:
     """Read ``site.toml`` under *root*; raise :class:`ContentError` listing every problem."""
     path = root / CONFIG_NAME
@@ -165,11 +174,9 @@ def load_config(root: Path) -> SiteConfig:
         stages = _custom_stages(data["stages"], text, report)
 
     base_url = str(values.get("site.base_url", ""))
-    if base_url:
-        parts = urlsplit(base_url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            line, col = _locate(text, "site", "base_url")
-            report.error(rel, line, col, "base_url must be an absolute http(s) URL, like 'https://example.org/journeys/'")
+    if not is_base_url(base_url):
+        line, col = _locate(text, "site", "base_url")
+        report.error(rel, line, col, f"base_url {BASE_URL_RULE}")
 
     ignore = values.get("check.ignore", [])
     assert isinstance(ignore, list)

@@ -69,3 +69,15 @@ def test_an_unknown_check_code_in_ignore_is_a_warning(make_site, cli) -> None:
     site = make_site({"site.toml": '[site]\ntitle = "T"\n[check]\nignore = ["JD101", "JD15"]\n'})
     result = cli("check", "--site", site)
     assert "site.toml:4:1: warning: ignore: there is no check 'JD15' (did you mean 'JD105'?)" in result.output
+
+
+@pytest.mark.parametrize("url", ["example.org", "notaurl", "ftp://example.org/", "https://"])
+def test_a_base_url_from_the_command_line_is_held_to_the_same_rule(make_site, cli, url: str) -> None:
+    """--base-url overrides site.toml for preview deployments; it must not smuggle in what site.toml may not hold."""
+    site = make_site()
+    result = cli("build", "--site", site, "--base-url", url, "--no-search")
+    assert result.exit_code == 2
+    assert "Invalid value for '--base-url': must be an absolute http(s) URL" in result.output
+    assert not (site / "public").exists()
+    assert cli("build", "--site", site, "--base-url", "https://preview.example.org/pr-7", "--no-search").exit_code == 0
+    assert 'href="https://preview.example.org/pr-7/' in (site / "public/index.html").read_text("utf-8")
