@@ -29,7 +29,7 @@ from .load import Document
 from .reader import Entry
 from .write import atomic_write
 
-FORMAT = 4
+FORMAT = 5
 SHARDS = 32  # files the parsed documents are spread over
 Manifest = dict[tuple[str, ...], tuple[str, dict[str, int]]]  # job -> (fingerprint, {file: size})
 

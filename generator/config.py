@@ -107,12 +107,21 @@ def normalise_base_url(url: str) -> str:
 
 
 def is_base_url(url: str) -> bool:
-    """An absolute http(s) URL, as ``base_url`` must be (or empty: no absolute URLs at all)."""
+    """An absolute http(s) URL that page paths can follow, as ``base_url`` must be (or empty: none).
+
+    Page paths are appended to it, so a query or fragment would end up in the
+    middle of every URL, and a space would have to be encoded.
+    """
+    if not url:
+        return True
     parts = urlsplit(url)
-    return not url or (parts.scheme in ("http", "https") and bool(parts.netloc))
+    plain = not (parts.query or parts.fragment or "?" in url or "#" in url or any(c.isspace() for c in url))
+    return parts.scheme in ("http", "https") and bool(parts.netloc) and plain
 
 
-BASE_URL_RULE = "must be an absolute http(s) URL, like 'https://example.org/journeys/'"
+BASE_URL_RULE = (
+    "must be an absolute http(s) URL without spaces, query or fragment, like 'https://example.org/journeys/'"
+)
 
 
 def load_config(root: Path) -> SiteConfig:
@@ -280,8 +289,11 @@ def _custom_stages(raw: object, text: str, report: Report) -> tuple[StageDef, ..
         seen.add(stage_id)
         title = entry.get("title", stage_id.replace("-", " ").capitalize())
         purpose = entry.get("purpose", "")
-        if not isinstance(title, str) or not isinstance(purpose, str):
-            report.error(rel, line, col, f"title and purpose of stage '{stage_id}' must be strings")
+        wrong = [key for key, value in (("title", title), ("purpose", purpose)) if not isinstance(value, str)]
+        for key in wrong:
+            line, col = _locate(text, table, key)
+            report.error(rel, line, col, f"'{key}' of stage '{stage_id}' must be a string")
+        if wrong:
             continue
         result.append(StageDef(stage_id, title, purpose))
     return tuple(result) or PRESETS["itil4"]
@@ -321,7 +333,7 @@ def _locate(text: str, table: str | None, key: str) -> tuple[int, int]:
                 current = f"{name}#{index}"
             else:
                 current = name
-            if table is None and name == key:
+            if (table is None and name == key) or name == f"{table}.{key}":  # [site.extra] is the key 'extra'
                 return number, line.index("[") + 1
             if current == table:
                 header_pos = (number, line.index("[") + 1)

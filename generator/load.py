@@ -16,14 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .diagnostics import Diagnostic, Severity
-from .yamlload import Positions, YamlProblem, parse
+from .yamlload import CONTROL_RE, Positions, YamlProblem, parse
 
 KINDS = {"journeys": "journey", "personas": "persona", "touchpoints": "touchpoint"}  # folder -> kind
 FOLDERS = {kind: folder for folder, kind in KINDS.items()}  # kind -> folder under content/
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 YAML_SUFFIXES = (".yaml", ".yml")
 MAX_FILE_BYTES = 10 * 1024 * 1024
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,7 +186,7 @@ def parse_source(source: Source, raw: bytes) -> tuple[Document | None, list[Diag
             return problem(1, 1, split)
         yaml_text, body, body_line = split
         yaml_offset = 1
-    control = _CONTROL_RE.search(body)
+    control = CONTROL_RE.search(body)
     if control:
         before = body[: control.start()]
         line = body_line + before.count("\n")

@@ -180,6 +180,10 @@ _TYPE_WORDS = {
 }
 
 
+# A number the YAML loader keeps as written (a fraction, base-60 colons, .inf): shown as the author wrote it.
+_KEPT_AS_WRITTEN = re.compile(r"[-+]?(?:\.(?:inf|nan)|[0-9][0-9_]*(?::[0-9]+)*(?:\.[0-9_]*)?)", re.IGNORECASE)
+
+
 def _describe(value: object) -> str:
     if value is None:
         return "empty"
@@ -188,7 +192,7 @@ def _describe(value: object) -> str:
     if isinstance(value, (int, float)):
         return f"the number {value}"
     if isinstance(value, str):
-        return f"the text {_show(value)}"
+        return value if _KEPT_AS_WRITTEN.fullmatch(value) else f"the text {_show(value)}"
     if isinstance(value, list):
         return "a list"
     return "a mapping"

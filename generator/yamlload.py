@@ -10,6 +10,7 @@ path so that later phases can point at ``path:line:col``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import yaml
@@ -25,6 +26,10 @@ MAX_VALUES = 100_000
 
 Path = tuple[str | int, ...]
 _T = "tag:yaml.org,2002:"
+CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # not text; XML refuses most of them
+# A syntax error inside one of these is reported where the construct starts: that
+# is where it was left open (PyYAML's own position is where it gave up, often the file's end).
+_OPENED = ("while scanning a quoted scalar", "while scanning a simple key", "while parsing a flow")
 
 
 _PLAIN_TAGS: dict[str, str] = {}  # plain scalar -> the tag it resolves to
@@ -101,11 +106,7 @@ def parse(text: str, line_offset: int = 0, positions: bool = True) -> Parsed:
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        parts = [p for p in (exc.context, exc.problem) if p]
-        message = "; ".join(parts) or "invalid YAML"
-        line, col = (mark.line, mark.column) if mark else (0, 0)
-        raise YamlProblem(f"YAML syntax error: {message}", line + line_offset, col) from None
+        raise _syntax_problem(exc, text, line_offset) from None
     except yaml.reader.ReaderError as exc:  # characters YAML does not allow
         before = text[: exc.position]
         line, col = before.count("\n"), exc.position - (before.rfind("\n") + 1)
@@ -120,6 +121,21 @@ def parse(text: str, line_offset: int = 0, positions: bool = True) -> Parsed:
         return Parsed(None, builder.positions, [])
     data = builder.build(node, (), 0, frozenset())
     return Parsed(data, builder.positions, builder.problems)
+
+
+def _syntax_problem(exc: yaml.MarkedYAMLError, text: str, line_offset: int) -> YamlProblem:
+    problem, context = exc.problem or "invalid YAML", exc.context or ""
+    found, opened = exc.problem_mark, exc.context_mark
+    if opened is not None and context.startswith(_OPENED):
+        where = f" (line {found.line + line_offset + 1})" if found is not None and found.line != opened.line else ""
+        return YamlProblem(f"YAML syntax error: {problem}{where} {context} that starts here", opened.line + line_offset, opened.column)
+    mark = found or opened
+    line, col = (mark.line, mark.column) if mark else (0, 0)
+    message = "; ".join(p for p in (context, problem) if p)
+    lines = text.split("\n")
+    if line < len(lines) and lines[line][col : col + 1] == "\t":
+        message += " (a tab: YAML indents with spaces)"
+    return YamlProblem(f"YAML syntax error: {message}", line + line_offset, col)
 
 
 class _Builder:
@@ -163,7 +179,10 @@ class _Builder:
             return self._mapping(node, path, depth, inner)
         raise self._fail("unsupported YAML node", node)  # pragma: no cover
 
-    def _mapping(self, node: MappingNode, path: Path, depth: int, active: frozenset[int]) -> dict:
+    def _mapping(
+        self, node: MappingNode, path: Path, depth: int, active: frozenset[int], skip: frozenset[str] = frozenset()
+    ) -> dict:
+        """A mapping's data; *skip* names keys already set where this mapping is merged in (they win)."""
         result: dict[str, object] = {}
         first_seen: dict[str, int] = {}
         merges: list[tuple[Node, Node]] = []
@@ -175,6 +194,9 @@ class _Builder:
                 shown = key_node.value if isinstance(key_node, ScalarNode) else "a list or mapping"
                 raise self._fail(f"keys must be text, not {shown!s:.40} (quote the key)", key_node)
             key = key_node.value
+            if key in skip:
+                continue
+            self._check_text(key_node)
             line, col = self._pos(key_node)
             if key in first_seen:
                 self.problems.append(
@@ -195,14 +217,39 @@ class _Builder:
             for source in sources:
                 if not isinstance(source, MappingNode):
                     raise self._fail("'<<' merges a mapping or a list of mappings", key_node)
-                merged = self._mapping(source, path, depth + 1, active | {id(source)})
-                for key, value in merged.items():
-                    result.setdefault(key, value)
+                # Keys already set win (YAML's rule), and keep their own positions.
+                result.update(self._mapping(source, path, depth + 1, active | {id(source)}, frozenset(result)))
         return result
 
+    def _check_text(self, node: ScalarNode) -> None:
+        """Control characters are no text: they would reach pages and break the SVG's XML.
+
+        YAML refuses them written as they are, so only a double-quoted escape
+        can make one: ``"C:\\apps\\build"`` holds ``\\a`` and ``\\b``.
+        """
+        if node.style != '"':
+            return
+        bad = CONTROL_RE.search(node.value)
+        if bad:
+            line, col = self._pos(node)
+            self.problems.append(
+                YamlProblem(
+                    f"control character U+{ord(bad.group()):04X} is not allowed in text (in double quotes a "
+                    "backslash starts an escape: write \\\\ for a backslash, or use single quotes)",
+                    line - 1,
+                    col - 1,
+                )
+            )
+
     def _scalar(self, node: ScalarNode) -> object:
+        """A plain value.  Dates, and numbers with a fraction or YAML 1.1's base-60 colons,
+        stay as written: the format has no such numbers, and an indicator's ``99.90``
+        or ``4:00`` means exactly that text (YAML would make them 99.9 and 240)."""
         tag, text = node.tag, node.value
-        if tag == _T + "str" or tag == _T + "timestamp":  # dates stay as written
+        if tag == _T + "str":
+            self._check_text(node)
+            return text
+        if tag == _T + "timestamp" or tag == _T + "float" or (tag == _T + "int" and ":" in text):
             return text
         if tag == _T + "null":
             return None
@@ -211,8 +258,6 @@ class _Builder:
         try:
             if tag == _T + "int":
                 return _int(text)
-            if tag == _T + "float":
-                return _float(text)
         except ValueError:
             raise self._fail(f"cannot read the number {text!s:.40} (quote it to keep it as text)", node) from None
         raise self._fail(f"unsupported YAML tag '{tag}' (only plain values, lists and mappings)", node)
@@ -228,28 +273,8 @@ def _int(text: str) -> int:
         return sign * int(digits[2:], 16)
     if digits.startswith("0o"):
         return sign * int(digits[2:], 8)
-    if ":" in digits:  # YAML 1.1 sexagesimal, e.g. 1:30
-        value = 0
-        for part in digits.split(":"):
-            value = value * 60 + int(part)
-        return sign * value
     if len(digits) > 1 and digits.startswith("0"):
         return sign * int(digits, 8)
     if len(digits) > 4000:
         raise ValueError("integer too long")
     return sign * int(digits)
-
-
-def _float(text: str) -> float:
-    clean = text.replace("_", "").lower()
-    if clean in (".nan",):
-        return float("nan")
-    if clean.endswith(".inf"):
-        return float("-inf") if clean.startswith("-") else float("inf")
-    if ":" in clean:
-        sign = -1.0 if clean.startswith("-") else 1.0
-        value = 0.0
-        for part in clean.lstrip("+-").split(":"):
-            value = value * 60 + float(part)
-        return sign * value
-    return float(clean)

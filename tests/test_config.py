@@ -71,7 +71,13 @@ def test_an_unknown_check_code_in_ignore_is_a_warning(make_site, cli) -> None:
     assert "site.toml:4:1: warning: ignore: there is no check 'JD15' (did you mean 'JD105'?)" in result.output
 
 
-@pytest.mark.parametrize("url", ["example.org", "notaurl", "ftp://example.org/", "https://"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "example.org", "notaurl", "ftp://example.org/", "https://",
+        "https://qa.example/my journeys/", "https://example.org/?a=1", "https://example.org/x#top",
+    ],
+)
 def test_a_base_url_from_the_command_line_is_held_to_the_same_rule(make_site, cli, url: str) -> None:
     """--base-url overrides site.toml for preview deployments; it must not smuggle in what site.toml may not hold."""
     site = make_site()
@@ -81,3 +87,9 @@ def test_a_base_url_from_the_command_line_is_held_to_the_same_rule(make_site, cl
     assert not (site / "public").exists()
     assert cli("build", "--site", site, "--base-url", "https://preview.example.org/pr-7", "--no-search").exit_code == 0
     assert 'href="https://preview.example.org/pr-7/' in (site / "public/index.html").read_text("utf-8")
+
+
+def test_a_sub_table_and_a_stage_field_are_reported_at_their_own_lines(tmp_path: Path) -> None:
+    problems = _problems(tmp_path, "[site]\ntitle = 'X'\n\n[site.extra]\na = 1\n\n[[stages]]\nid = 'apply'\ntitle = 5\n")
+    assert "site.toml:4:1: warning: unknown setting 'extra' in [site]" in problems
+    assert "site.toml:9:1: error: 'title' of stage 'apply' must be a string" in problems

@@ -36,6 +36,14 @@ def test_crlf_keeps_line_numbers(make_site) -> None:
     assert _messages(site)[0].startswith("content/personas/pat.md:3:7: error: 'role' must be one of")
 
 
+def test_a_control_character_from_a_yaml_escape_stops_the_build_at_its_value(make_site) -> None:
+    """A Windows path in double quotes ("C:\\apps\\build") holds BEL and backspace: no page or SVG may get them."""
+    site = make_site({"content/touchpoints/portal.md": '---\nname: "Portal at C:\\apps\\build"\nchannel: web\n---\n'})
+    [message] = [m for m in _messages(site) if ": error: " in m]
+    assert message.startswith("content/touchpoints/portal.md:2:7: error: control character U+0007 is not allowed in text")
+    assert not (site / "public").exists()
+
+
 def test_invalid_utf8_names_the_byte_offset(make_site) -> None:
     site = make_site({"content/personas/pat.md": b"---\nname: P\xe9t\nrole: customer\n---\n"})
     assert _messages(site) == ["content/personas/pat.md:2:8: error: not valid UTF-8 at byte offset 11; save the file as UTF-8"]

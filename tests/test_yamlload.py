@@ -66,8 +66,14 @@ def test_non_string_keys_are_errors() -> None:
 
 
 def test_scalars_follow_yaml_core_rules_and_dates_stay_text() -> None:
-    parsed = parse("i: 0x1f\nf: 1.5\nb: yes\nn: ~\nd: 2026-01-31\ns: '12'\n")
-    assert parsed.data == {"i": 31, "f": 1.5, "b": True, "n": None, "d": "2026-01-31", "s": "12"}
+    parsed = parse("i: 0x1f\nb: yes\nn: ~\nd: 2026-01-31\ns: '12'\nm: -3\n")
+    assert parsed.data == {"i": 31, "b": True, "n": None, "d": "2026-01-31", "s": "12", "m": -3}
+
+
+@pytest.mark.parametrize("written", ["99.90", "4:00", "1:30:00", ".inf", "-.Inf", ".nan", "1.0", "1_000.5"])
+def test_numbers_with_a_fraction_or_colons_stay_as_written(written: str) -> None:
+    """The format has no such numbers: they are indicator values, and YAML 1.1 would turn 4:00 into 240."""
+    assert parse(f"target: {written}\n").data == {"target": written}
 
 
 def test_merge_keys_work() -> None:
@@ -75,7 +81,36 @@ def test_merge_keys_work() -> None:
     assert parsed.data["thing"] == {"x": 1, "y": 3}
 
 
-def test_syntax_error_has_position() -> None:
+def test_a_key_that_overrides_a_merged_one_keeps_its_own_position() -> None:
+    text = "step: &step\n  touchpoint: portal\n  persona: pat\nuse:\n  - <<: *step\n    action: Browses\n    persona: bob\n"
+    parsed = parse(text, line_offset=1)
+    assert parsed.data["use"] == [{"action": "Browses", "persona": "bob", "touchpoint": "portal"}]
+    assert parsed.positions.value(("use", 0, "persona")) == (8, 14)  # bob's line, not pat's
+    assert parsed.positions.value(("use", 0, "touchpoint")) == (3, 15)  # merged: where it is written
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "words"),
+    [
+        ('title: "Unclosed\nsummary: x\nstages:\n  a: b\n', (1, 7), "end of stream (line 5) while scanning a quoted scalar that starts here"),
+        ("title: x\npersonas: [pat\nstages:\n  explore:\n", (2, 10), "while parsing a flow sequence that starts here"),
+        ("trust: {capability: 4\nsummary: x\n", (1, 7), "while parsing a flow mapping that starts here"),
+        ("title: x\nsummary this has no colon\n  more: y\n", (2, 0), "while scanning a simple key that starts here"),
+        ("a:\n  b: 1\n c: 2\n", (3, 1), "while parsing a block mapping; did not find expected key"),
+        ("a:\n\tb: 1\n", (2, 0), "(a tab: YAML indents with spaces)"),
+    ],
+)
+def test_a_syntax_error_points_where_it_was_made(text: str, where: tuple[int, int], words: str) -> None:
+    """An unclosed quote or bracket is reported where it opens, not where YAML gave up (often the file's end)."""
     with pytest.raises(YamlProblem) as info:
-        parse("a: [1, 2\nb: 3\n", line_offset=1)
-    assert info.value.line >= 1 and "YAML syntax error" in info.value.message
+        parse(text)
+    assert (info.value.line + 1, info.value.col) == where
+    assert info.value.message.startswith("YAML syntax error: ") and words in info.value.message
+
+
+def test_control_characters_from_escapes_are_errors_at_their_value() -> None:
+    parsed = parse('title: ok\nsummary: "Install from C:\\apps\\build"\nowner: "tab\\tand line\\nare fine"\n', line_offset=1)
+    [problem] = parsed.problems
+    assert (problem.line, problem.col) == (2, 9)
+    assert problem.message.startswith("control character U+0007 is not allowed in text (in double quotes")
+    assert parsed.data["owner"] == "tab\tand line\nare fine"
