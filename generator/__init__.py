@@ -1,3 +1,30 @@
 """journeydocs: a static site generator for ITIL customer journey catalogues."""
 
+from __future__ import annotations
+
+import functools
+import hashlib
+from pathlib import Path
+
 __version__ = "0.1.0"
+
+
+@functools.cache
+def code_identity() -> str:
+    """This journeydocs: its version and a digest of its own code and schemas.
+
+    The build cache and the output's fingerprints key on this, not on the
+    version alone: an install from a git checkout (``pip install -e``, as
+    ``make site`` does) keeps its version while its code changes, and a build
+    after ``git pull`` must not reuse pages, diagrams or parsed documents that
+    the old code made.  (The themes' files are fingerprinted as templates.)
+    """
+    h = hashlib.blake2b(digest_size=8)
+    package = Path(__file__).resolve().parent
+    try:
+        for path in sorted(package.rglob("*")):
+            if path.suffix in (".py", ".json") and "__pycache__" not in path.parts and "themes" not in path.parts:
+                h.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    except OSError:  # an unreadable install: the version alone, as before
+        return __version__
+    return f"{__version__}+{h.hexdigest()}"

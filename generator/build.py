@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 
-from . import __version__
+from . import code_identity
 from .cache import BuildCache
 from .checks import run_checks
 from .config import (
@@ -193,7 +193,7 @@ def global_digest(config: SiteConfig, options: Options, built: str | None) -> st
     changed stylesheet rebuilds the ``static`` job alone (see :func:`static_digest`).
     """
     h = hashlib.blake2b(digest_size=16)
-    h.update(f"{__version__}\0{options.drafts}\0{config.base_url}\0{config.search}\0{built}\0".encode())
+    h.update(f"{code_identity()}\0{options.drafts}\0{config.base_url}\0{config.search}\0{built}\0".encode())
     h.update(config.config_path.read_bytes())
     for folder in template_dirs(config):
         _hash_folder(h, folder)

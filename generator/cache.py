@@ -23,7 +23,7 @@ import marshal
 import zlib
 from pathlib import Path
 
-from . import __version__
+from . import code_identity
 from .diagnostics import Diagnostic
 from .load import Document
 from .reader import Entry
@@ -141,13 +141,13 @@ class BuildCache:
             header, payload = marshal.loads(blob)
         except (OSError, ValueError, EOFError, TypeError):
             return None
-        return payload if header == (FORMAT, __version__) and isinstance(payload, dict) else None
+        return payload if header == (FORMAT, code_identity()) and isinstance(payload, dict) else None
 
     def _write(self, name: str, payload: dict) -> None:
         if self.folder is None:
             return
         try:
-            atomic_write(self.folder / f"{name}.marshal", marshal.dumps(((FORMAT, __version__), payload)))
+            atomic_write(self.folder / f"{name}.marshal", marshal.dumps(((FORMAT, code_identity()), payload)))
         except (OSError, ValueError):
             pass  # not caching only costs time
 

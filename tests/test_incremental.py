@@ -101,6 +101,28 @@ def test_templates_and_settings_rebuild_everything(site: Path, change: str) -> N
     assert set(result.rendered_jobs) == set(first.rendered_jobs)
 
 
+def test_another_journeydocs_reuses_nothing_it_made(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An install from git keeps its version number while its code changes: caches key on the code itself."""
+    from generator import build as build_module
+    from generator import cache, reader
+    from generator.render import diagram, graphviz, pages
+
+    first = _build(site)
+    assert _build(site).rendered_jobs == []
+    for module in (build_module, cache, diagram, pages):
+        monkeypatch.setattr(module, "code_identity", lambda: "0.1.0+updated")
+    parsed: list[str] = []
+    real = reader.parse_and_check
+    monkeypatch.setattr(reader, "parse_and_check", lambda item: (parsed.append(item[0].rel), real(item))[1])
+    drawn: list[str] = []
+    draw = graphviz.render_svg
+    monkeypatch.setattr(graphviz, "render_svg", lambda dot, title, desc: (drawn.append(title), draw(dot, title, desc))[1])
+    again = _build(site)
+    assert set(again.rendered_jobs) == set(first.rendered_jobs)
+    assert len(parsed) == len(list((site / "content").rglob("*.*")))
+    assert len(drawn) == again.diagrams  # no diagram comes from the cache the old code filled
+
+
 LISTS = {("personas",), ("touchpoints",), ("stages",)}
 
 

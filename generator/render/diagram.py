@@ -22,7 +22,7 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
-from .. import __version__
+from .. import code_identity
 from ..model import Interaction, Journey, Site, average, emotion_level
 from ..write import atomic_write
 
@@ -277,7 +277,7 @@ def cache_key(dot: str, title: str, description: str) -> str:
     """Key of a diagram in the cache: everything the SVG is made from."""
     import pygraphviz
 
-    material = "\n\x00".join((__version__, pygraphviz.__version__, title, description, dot))
+    material = "\n\x00".join((code_identity(), pygraphviz.__version__, title, description, dot))
     return hashlib.blake2b(material.encode(), digest_size=16).hexdigest()
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from collections.abc import Callable
 from functools import cached_property
 from itertools import islice
@@ -28,7 +29,7 @@ from jinja2 import (
 )
 from markupsafe import Markup
 
-from .. import __version__
+from .. import __version__, code_identity
 from ..config import BUILTIN_THEMES, SiteConfig, theme_dir
 from ..deps import PAGE_SIZE, PERSONA_PAGE_SIZE, page_count, page_of
 from ..diagnostics import ContentError, Report
@@ -130,8 +131,11 @@ def environment(
     """
     bytecode = None
     if cache_dir is not None:
-        folder = cache_dir / f"templates-{__version__}"  # compiled with this version's settings
-        folder.mkdir(parents=True, exist_ok=True)
+        folder = cache_dir / f"templates-{code_identity()}"  # compiled by this code, with its settings
+        if not folder.is_dir():
+            for old in cache_dir.glob("templates-*"):  # another journeydocs's: never read again
+                shutil.rmtree(old, ignore_errors=True)
+            folder.mkdir(parents=True, exist_ok=True)
         bytecode = FileSystemBytecodeCache(str(folder))
     env = Environment(
         loader=ChoiceLoader([FileSystemLoader(str(d)) for d in template_dirs(config)]),
