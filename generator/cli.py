@@ -180,7 +180,11 @@ def serve(site: Path, bind: str, port: int, open_browser: bool, drafts: bool, st
     """Preview the catalogue with live reload while you edit."""
     from .serve import run
 
-    run(Options(root=site, drafts=drafts, strict=strict, output=output), bind, port, open_browser, _say)
+    try:
+        run(Options(root=site, drafts=drafts, strict=strict, output=output), bind, port, open_browser, _say)
+    except KeyboardInterrupt:  # Ctrl+C or a termination: how a preview ends; its temporary folder is gone
+        click.echo("stopped", err=True)
+        sys.exit(130)
 
 
 def _say(message: str, err: bool = False) -> None:

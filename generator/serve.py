@@ -21,22 +21,18 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from watchdog.events import FileSystemEvent, FileSystemEventHandler
-from watchdog.observers import Observer
-
 from .build import SEARCH_JOB, Options, build, cache_folder, load
 from .cache import BuildCache
-from .config import SiteConfig, load_config, theme_dir
+from .config import load_config
 from .deps import STATIC_KEY, Job, digests, fingerprints, plan
 from .devserver import Broadcaster, PreviewServer
 from .diagnostics import ContentError, JourneydocsError, Report, Severity, UsageError
-from .load import editor_file
 from .reader import Reader
 from .render.pages import custom_templates
 from .render.site import Renderer
+from .watch import Watcher
 from .write import check_output_dir, remove_file, replace_file
 
-DEBOUNCE = 0.015  # seconds of quiet after a change before rebuilding (editors save in bursts)
 PLACEHOLDER = (
     "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>journeydocs preview</title></head>"
     "<body><main><h1>The catalogue has errors</h1><p>Fix them and this page reloads.</p></main></body></html>"
@@ -52,7 +48,11 @@ class Preview:
         self.events = broadcaster
         self.reader = Reader()
         self.errors: list[str] = []
+        self.warnings: list[str] = []
         self.renderer: Renderer | None = None
+        # Settings or templates changed but the site could not be built with them: until
+        # a full build succeeds, the renderer is the old settings' and may not be used.
+        self.outdated = False
         self.prints: dict[Job, str] = {}
         self.files: dict[Job, list[str]] = {}
         self.digests: dict[str, str] = {}
@@ -72,6 +72,7 @@ class Preview:
             try:
                 result = build(self.options, reader=self.reader, keep_spare=False)  # a throw-away folder
             except ContentError as exc:
+                self.outdated = True
                 self._show_errors(_failing(exc.report, exc.strict))
                 if not (self.output / "index.html").exists():
                     replace_file(self.output, "index.html", PLACEHOLDER)
@@ -80,6 +81,8 @@ class Preview:
             # The preview rewrites its files in place from now on: no later build may trust this record.
             BuildCache(cache_folder(result.site.config, self.options)).forget(self.output)
             self.renderer = result.renderer
+            self.outdated = False
+            self.warnings = _warnings(result.report)
             self.prints = {job: fp for job, (fp, _) in result.manifest.items()}
             self.files = {job: list(files) for job, (_, files) in result.manifest.items()}
             self.global_digest = result.global_digest
@@ -99,7 +102,7 @@ class Preview:
 
         *changed_files* (from the watcher) limits re-reading to those files.
         """
-        if self.renderer is None:  # never built successfully: try from scratch
+        if self.renderer is None or self.outdated:  # no build with the current settings yet: build them all
             self.full()
             return
         with self.lock:
@@ -130,6 +133,7 @@ class Preview:
             if loaded.site is None or loaded.report.failed(self.options.strict):
                 self._show_errors(_failing(loaded.report, self.options.strict))
                 return
+            self.warnings = _warnings(loaded.report)
             site = loaded.site
             current = digests(loaded.documents)
             changed = {k for k, v in current.items() if self.digests.get(k) != v} | (self.digests.keys() - current.keys())
@@ -182,6 +186,13 @@ class Preview:
             self.files[job] = [rel for rel, _ in outputs]
         return written
 
+    def rebuild_failed(self, exc: Exception) -> None:
+        """Show what a rebuild raised over every page: a template's mistake at its line, anything else as it is."""
+        if isinstance(exc, ContentError):  # a template broke while rendering the pages of an edit
+            self._show_errors(_failing(exc.report, strict=False))
+        else:
+            self._show_errors([f"error: rebuilding failed: {exc!r}"])
+
     def _show_errors(self, errors: list[str]) -> None:
         if errors != self.errors:
             self.errors = errors
@@ -197,116 +208,13 @@ def _messages(exc: JourneydocsError) -> list[str]:
     return [f"error: {exc}"]
 
 
-class Watcher(FileSystemEventHandler):
-    """Collects file changes and rebuilds after a short quiet period."""
-
-    def __init__(self, preview: Preview, root: Path) -> None:
-        self.preview = preview
-        self.root = root.resolve()
-        self.pending: set[Path] = set()
-        self.wake = threading.Condition()
-        self.stopped = False
-        self.observer = Observer()
-        self.on_rebuild: Callable[[set[Path]], None] | None = None
-        self.theme = _theme(self.root)  # looked up again only when site.toml changes
-        self.watched: set[Path] = set()
-
-    def start(self) -> None:
-        folders = {self.root / "content", self.root / "templates", self.theme}
-        for folder in sorted(folders):
-            self._watch(folder)
-        self.observer.schedule(self, str(self.root), recursive=False)  # site.toml
-        self.observer.start()
-        threading.Thread(target=self._loop, name="journeydocs-rebuild", daemon=True).start()
-
-    def stop(self) -> None:
-        with self.wake:
-            self.stopped = True
-            self.wake.notify_all()
-        self.observer.stop()
-
-    WRITES = frozenset({"created", "modified", "deleted", "moved", "closed"})
-
-    def on_any_event(self, event: FileSystemEvent) -> None:
-        # Reads raise "opened"/"closed_no_write" events; a build reads every file.
-        if event.event_type not in self.WRITES or (event.is_directory and event.event_type == "modified"):
-            return
-        paths = [Path(str(event.src_path))]
-        if getattr(event, "dest_path", ""):
-            paths.append(Path(str(event.dest_path)))
-        relevant = [p for p in paths if self._relevant(p)]
-        if relevant:
-            with self.wake:
-                self.pending.update(relevant)
-                self.wake.notify_all()
-
-    def _watch(self, folder: Path) -> None:
-        if folder.is_dir() and folder not in self.watched:
-            self.observer.schedule(self, str(folder), recursive=True)
-            self.watched.add(folder)
-
-    def _relevant(self, path: Path) -> bool:
-        if path.parent == self.root:
-            return path.name == "site.toml"
-        return not editor_file(path.name)  # the same files the build skips
-
-    def _loop(self) -> None:
-        while True:
-            with self.wake:
-                while not self.pending and not self.stopped:
-                    self.wake.wait()
-                if self.stopped:
-                    return
-                # Debounce: wait until the burst of events from one save is over.
-                while True:
-                    before = len(self.pending)
-                    self.wake.wait(DEBOUNCE)
-                    if len(self.pending) == before or self.stopped:
-                        break
-                changed, self.pending = self.pending, set()
-            try:
-                self._rebuild(changed)
-            except ContentError as exc:  # a template broke while rendering the pages of an edit
-                self.preview._show_errors(_failing(exc.report, strict=False))
-            except Exception as exc:  # a preview must survive anything a save can cause
-                self.preview._show_errors([f"error: rebuilding failed: {exc!r}"])
-            if self.on_rebuild:
-                self.on_rebuild(changed)
-
-    def _rebuild(self, changed: set[Path]) -> None:
-        content, static = self.root / "content", self.theme / "static"
-        if self.root / "site.toml" in changed:
-            theme = _theme(self.root)
-            if theme != self.theme:  # another theme: watch its folder from now on
-                self.theme = theme
-                self._watch(theme)
-        if all(_inside(p, content) for p in changed):
-            self.preview.update(changed)
-        elif all(_inside(p, static) for p in changed):
-            self.preview.refresh_static(css_only=all(p.suffix == ".css" for p in changed))
-        else:  # settings, templates or theme: everything may change
-            self.preview.full()
+def _warnings(report: Report) -> list[str]:
+    return [d.format() for d in report.items if d.severity is Severity.WARNING]
 
 
 def _failing(report: Report, strict: bool) -> list[str]:
     """What stops the preview: the errors, and with ``--strict`` the warnings too."""
     return [d.format() for d in report.items if strict or d.severity is Severity.ERROR]
-
-
-def _inside(path: Path, folder: Path) -> bool:
-    try:
-        path.resolve().relative_to(folder.resolve())
-        return True
-    except ValueError:
-        return False
-
-
-def _theme(root: Path) -> Path:
-    """The theme folder to watch; the default theme while site.toml is broken."""
-    try:
-        return theme_dir(load_config(root))
-    except JourneydocsError:
-        return theme_dir(SiteConfig(root=root))
 
 
 def preview_folder(options: Options) -> tuple[Path, bool]:
@@ -330,10 +238,21 @@ def run(options: Options, bind: str, port: int, open_browser: bool, say: Callabl
     folder, temporary = preview_folder(options)
     broadcaster = Broadcaster()
     preview = Preview(options, folder, broadcaster)
-    try:
-        if not preview.full():
-            for message in preview.errors:
+    shown: list[str] = []
+
+    def tell() -> None:
+        """The errors after every rebuild; warnings (which do not stop the preview) when they change."""
+        nonlocal shown
+        if not preview.errors and preview.warnings != shown:
+            for message in preview.warnings:
                 say(message, err=True)
+            shown = preview.warnings
+        for message in preview.errors:
+            say(message, err=True)
+
+    try:
+        preview.full()
+        tell()
         try:
             server = PreviewServer((bind, port), folder, broadcaster, lambda: preview.errors)
         except OSError as exc:
@@ -341,8 +260,7 @@ def run(options: Options, bind: str, port: int, open_browser: bool, say: Callabl
         watcher = Watcher(preview, options.root)
 
         def rebuilt(changed: set[Path]) -> None:
-            for message in preview.errors:
-                say(message, err=True)
+            tell()
             if not preview.errors:
                 say(f"rebuilt {time.strftime('%H:%M:%S')}", err=True)
 
@@ -354,7 +272,8 @@ def run(options: Options, bind: str, port: int, open_browser: bool, say: Callabl
             loopback = bind == "localhost"
         if not loopback:
             say(f"warning: serving on {bind}, which other machines can reach; the preview is for authors", err=True)
-        url = f"http://{'localhost' if loopback else bind}:{server.server_address[1]}/"
+        host = f"[{bind}]" if ":" in bind else bind  # the address it listens on, as a browser takes it
+        url = f"http://{host}:{server.server_address[1]}/"
         say(f"serving {url} (Ctrl+C to stop)")
         if open_browser:
             webbrowser.open(url)

@@ -245,3 +245,76 @@ def test_switching_theme_in_site_toml_watches_the_new_theme(tmp_path: Path) -> N
         assert (site / "themes/alt").resolve() in watcher.watched  # edits to the new theme reach the preview
     finally:
         watcher.stop()
+
+
+def _mini(tmp_path: Path) -> Path:
+    site = tmp_path / "site"
+    shutil.copytree(MINI, site, ignore=shutil.ignore_patterns(".journeydocs-cache", "public"))
+    return site
+
+
+def test_settings_changed_while_content_is_broken_apply_once_it_is_fixed(tmp_path: Path) -> None:
+    """The full rebuild a settings change needs is not forgotten because content was broken at the time."""
+    site = _mini(tmp_path)
+    preview = Preview(Options(root=site, search=False), tmp_path / "preview", Broadcaster())
+    assert preview.full()
+    persona = site / "content/personas/pat-buyer.md"
+    good = persona.read_text("utf-8")
+    persona.write_text(good.replace("role: customer", "role: custmer"), "utf-8")
+    preview.update({persona})
+    config = site / "site.toml"
+    config.write_text(config.read_text("utf-8").replace('title = "Mini Journeys"', 'title = "Tiny Journeys"'), "utf-8")
+    assert not preview.full()  # the persona is still broken
+    persona.write_text(good, "utf-8")
+    preview.update({persona})  # only the persona changed since
+    assert preview.errors == []
+    assert "Tiny Journeys" in (tmp_path / "preview/index.html").read_text("utf-8")
+
+
+def test_a_templates_folder_made_while_serving_is_watched(tmp_path: Path) -> None:
+    site = _mini(tmp_path)
+    shutil.rmtree(site / "templates")
+    output = tmp_path / "preview"
+    preview = Preview(Options(root=site, search=False), output, Broadcaster())
+    assert preview.full()
+    watcher = Watcher(preview, site)
+    rebuilt = threading.Event()
+    watcher.on_rebuild = lambda changed: rebuilt.set()
+    watcher.start()
+
+    def shows(text: str) -> bool:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            rebuilt.wait(0.2)
+            rebuilt.clear()
+            if text in (output / "404.html").read_text("utf-8"):
+                return True
+        return False
+
+    page = '{% extends "base.html" %}{% block content %}<h1>{{ word }}</h1>{% endblock %}'
+    try:
+        (site / "templates").mkdir()
+        (site / "templates/404.html").write_text(page.replace("{{ word }}", "Made later"), "utf-8")
+        assert shows("Made later")
+        (site / "templates/404.html").write_text(page.replace("{{ word }}", "Edited later"), "utf-8")
+        assert shows("Edited later")  # the new folder is watched from now on
+        shutil.rmtree(site / "templates")
+        assert shows("Page not found")  # the built-in page again
+        (site / "templates").mkdir()
+        (site / "templates/404.html").write_text(page.replace("{{ word }}", "Made again"), "utf-8")
+        assert shows("Made again")
+        (site / "templates/404.html").write_text(page.replace("{{ word }}", "Edited again"), "utf-8")
+        assert shows("Edited again")
+    finally:
+        watcher.stop()
+
+
+def test_warnings_do_not_stop_the_preview_and_are_kept_for_the_terminal(tmp_path: Path) -> None:
+    site = _mini(tmp_path)
+    preview = Preview(Options(root=site, search=False), tmp_path / "preview", Broadcaster())
+    assert preview.full() and preview.warnings == []
+    journey = site / "content/journeys/order-service.md"
+    journey.write_text(journey.read_text("utf-8").replace("title: ", "colour: blue\ntitle: ", 1), "utf-8")
+    preview.update({journey})
+    assert preview.errors == []
+    assert [w.split(": warning: ")[0] for w in preview.warnings] == ["content/journeys/order-service.md:2:1"]
