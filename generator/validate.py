@@ -261,7 +261,7 @@ def _check_journey(doc: Document, slugs: Mapping[str, set[str]], stage_ids: list
                     message = f"flow goes to or from '{end}', which is not one of this journey's stages"
                 else:
                     message = f"flow names unknown stage '{end}'"
-                ref_error(("flow", i), message, list(stages), end)
+                ref_error(("flow", i), message, list(stages) if end in stage_ids else stage_ids, end)
 
     indicators = data.get("indicators") if isinstance(data.get("indicators"), list) else []
     for i, indicator in enumerate(indicators):
@@ -272,7 +272,7 @@ def _check_journey(doc: Document, slugs: Mapping[str, set[str]], stage_ids: list
                 if stage in stage_ids
                 else f"indicator names unknown stage '{stage}'"
             )
-            ref_error(("indicators", i, "stage"), message, list(stages) or stage_ids, stage)
+            ref_error(("indicators", i, "stage"), message, () if stage in stage_ids else stage_ids, stage)
 
     related = data.get("related") if isinstance(data.get("related"), list) else []
     for i, other in enumerate(related):

@@ -126,6 +126,27 @@ def test_each_check_fires_on_its_own_fixture(code: str, tmp_path: Path) -> None:
     assert not [d for d in load(Options(root=root)).report.items if d.code == code]
 
 
+def test_a_persona_or_touchpoint_that_only_a_draft_uses_is_in_use(tmp_path: Path) -> None:
+    """Work in progress is committed before it is published: check --strict must not fail on it."""
+    draft = "---\ntitle: Next\ndraft: true\npersonas: [pete]\nstages:\n  engage:\n    interactions:\n      - {touchpoint: spare, action: Tries it}\n---\n"
+    files = {"site.toml": "[site]\ntitle = 'Checks'\n", **PERSONAS, **TOUCHPOINTS,
+             "content/journeys/alpha.md": ALPHA, "content/journeys/beta.md": BETA, "content/journeys/next.md": draft}
+    root = write_site(tmp_path / "site", files)
+    for drafts in (False, True):
+        codes = {d.code for d in load(Options(root=root, drafts=drafts)).report.items}
+        assert not codes & {"JD104", "JD105"}, codes
+
+
+def test_a_misspelt_stage_is_suggested_from_the_stage_model(tmp_path: Path) -> None:
+    text = ALPHA.replace("stage: realize, target", "stage: realise, target")
+    assert "stage: realise" in text
+    files = {"site.toml": "[site]\ntitle = 'Checks'\n", **PERSONAS, **TOUCHPOINTS,
+             "content/journeys/alpha.md": text.replace("  realize:", "  offer:"), "content/journeys/beta.md": BETA}
+    root = write_site(tmp_path / "site", files)
+    messages = [d.format() for d in load(Options(root=root)).report.items]
+    assert any("indicator names unknown stage 'realise' (did you mean 'realize'?)" in m for m in messages), messages
+
+
 def test_baseline_fixture_only_warns_about_what_is_unused(catalogue) -> None:  # type: ignore[no-untyped-def]
     _, loaded = catalogue
     assert sorted(d.code for d in loaded.report.items) == ["JD104", "JD105"]
