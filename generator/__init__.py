@@ -19,12 +19,17 @@ def code_identity() -> str:
     after ``git pull`` must not reuse pages, diagrams or parsed documents that
     the old code made.  (The themes' files are fingerprinted as templates.)
     """
-    h = hashlib.blake2b(digest_size=8)
-    package = Path(__file__).resolve().parent
     try:
-        for path in sorted(package.rglob("*")):
-            if path.suffix in (".py", ".json") and "__pycache__" not in path.parts and "themes" not in path.parts:
-                h.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
-    except OSError:  # an unreadable install: the version alone, as before
+        return f"{__version__}+{code_digest(Path(__file__).resolve().parent)}"
+    except OSError:  # an unreadable install: the version alone
         return __version__
-    return f"{__version__}+{h.hexdigest()}"
+
+
+def code_digest(package: Path) -> str:
+    """A digest of the Python files and schemas under *package* (its themes are not code)."""
+    h = hashlib.blake2b(digest_size=8)
+    for path in sorted(package.rglob("*")):
+        rel = path.relative_to(package)
+        if path.suffix in (".py", ".json") and not {"__pycache__", "themes"} & set(rel.parts):
+            h.update(rel.as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()

@@ -33,7 +33,7 @@ from .load import Document, Source, discover
 from .model import Site, build_site
 from .parallel import paused_gc, worker_count
 from .reader import Reader
-from .render.pages import custom_templates, template_dirs
+from .render.pages import custom_templates, prune_compiled_templates, template_dirs
 from .render.site import Renderer, prepare, run_jobs
 from .search import FOLDER, index_site
 from .validate import validate
@@ -290,6 +290,8 @@ def build(
             raise OutputError(f"cannot write the site into {target}: {exc.strerror or exc}") from None
     if renderer.cache is not None and sum(job[0] == "journey" for job in todo) == len(site.journeys):
         renderer.cache.prune()  # once a day, after looking up every diagram: those unused for a month go
+    if cache.folder is not None:
+        prune_compiled_templates(cache.folder)
     pages = sum(1 for rel in written if rel.endswith(".html"))
     return Result(
         site=site,

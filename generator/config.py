@@ -114,7 +114,10 @@ def is_base_url(url: str) -> bool:
     """
     if not url:
         return True
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # such as an unclosed [ of an IPv6 host
+        return False
     plain = not (parts.query or parts.fragment or "?" in url or "#" in url or any(c.isspace() for c in url))
     return parts.scheme in ("http", "https") and bool(parts.netloc) and plain
 

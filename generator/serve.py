@@ -69,10 +69,10 @@ class Preview:
             # A reader of its own: the last edit's reader trusts every file but the ones it was told
             # of, and a full build may follow a burst (a checkout) that changed content too.
             self.reader = Reader(self.reader.entries)
+            self.outdated = True  # until this build succeeds, whatever stops it
             try:
                 result = build(self.options, reader=self.reader, keep_spare=False)  # a throw-away folder
             except ContentError as exc:
-                self.outdated = True
                 self._show_errors(_failing(exc.report, exc.strict))
                 if not (self.output / "index.html").exists():
                     replace_file(self.output, "index.html", PLACEHOLDER)
@@ -169,9 +169,10 @@ class Preview:
 
     def refresh_static(self, css_only: bool) -> None:
         """Copy the theme's static files again; stylesheets alone do not need a reload."""
+        if self.renderer is None or self.outdated:  # the renderer may be another theme's
+            self.full()
+            return
         with self.lock:
-            if self.renderer is None:
-                return
             self._render([("static",)])
         self._send("css" if css_only else "reload", [] if css_only else ["*"])
 

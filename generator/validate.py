@@ -180,8 +180,9 @@ _TYPE_WORDS = {
 }
 
 
-# A number the YAML loader keeps as written (a fraction, base-60 colons, .inf): shown as the author wrote it.
-_KEPT_AS_WRITTEN = re.compile(r"[-+]?(?:\.(?:inf|nan)|[0-9][0-9_]*(?::[0-9]+)*(?:\.[0-9_]*)?)", re.IGNORECASE)
+# Text that reads like a number: the YAML loader keeps 1.0, 4:00 and .inf as written, and the
+# author may have quoted "3"; either way the message shows it as it is, without calling it text.
+_NUMBER_LIKE = re.compile(r"[-+]?(?:\.(?:inf|nan)|[0-9._:]*[0-9][0-9._:eE+-]*)", re.IGNORECASE)
 
 
 def _describe(value: object) -> str:
@@ -192,7 +193,7 @@ def _describe(value: object) -> str:
     if isinstance(value, (int, float)):
         return f"the number {value}"
     if isinstance(value, str):
-        return value if _KEPT_AS_WRITTEN.fullmatch(value) else f"the text {_show(value)}"
+        return _show(value) if _NUMBER_LIKE.fullmatch(value) else f"the text {_show(value)}"
     if isinstance(value, list):
         return "a list"
     return "a mapping"

@@ -42,6 +42,7 @@ class Watcher(FileSystemEventHandler):
         self.on_rebuild: Callable[[set[Path]], None] | None = None
         self.theme = _theme(self.root)  # looked up again only when site.toml changes
         self.watched: dict[Path, ObservedWatch] = {}
+        self.thread: threading.Thread | None = None
 
     def start(self) -> None:
         folders = {self.root / "content", self.root / "templates", self.theme}
@@ -50,13 +51,17 @@ class Watcher(FileSystemEventHandler):
         # site.toml, and content/ or templates/ made (or made again) after the start
         self.observer.schedule(self, str(self.root), recursive=False)
         self.observer.start()
-        threading.Thread(target=self._loop, name="journeydocs-rebuild", daemon=True).start()
+        self.thread = threading.Thread(target=self._loop, name="journeydocs-rebuild", daemon=True)
+        self.thread.start()
 
     def stop(self) -> None:
+        """Stop watching, and wait for a rebuild in progress: it writes into the preview folder."""
         with self.wake:
             self.stopped = True
             self.wake.notify_all()
         self.observer.stop()
+        if self.thread is not None and self.thread is not threading.current_thread():
+            self.thread.join(timeout=30)
 
     WRITES = frozenset({"created", "modified", "deleted", "moved", "closed"})
 

@@ -26,7 +26,7 @@ MAX_VALUES = 100_000
 
 Path = tuple[str | int, ...]
 _T = "tag:yaml.org,2002:"
-CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # not text; XML refuses most of them
+CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")  # not text; XML refuses most of them
 # A syntax error inside one of these is reported where the construct starts: that
 # is where it was left open (PyYAML's own position is where it gave up, often the file's end).
 _OPENED = ("while scanning a quoted scalar", "while scanning a simple key", "while parsing a flow")
@@ -218,7 +218,8 @@ class _Builder:
                 if not isinstance(source, MappingNode):
                     raise self._fail("'<<' merges a mapping or a list of mappings", key_node)
                 # Keys already set win (YAML's rule), and keep their own positions.
-                result.update(self._mapping(source, path, depth + 1, active | {id(source)}, frozenset(result)))
+                # (also over a merge inside the merged mapping).
+                result.update(self._mapping(source, path, depth + 1, active | {id(source)}, skip | frozenset(result)))
         return result
 
     def _check_text(self, node: ScalarNode) -> None:
@@ -242,14 +243,19 @@ class _Builder:
             )
 
     def _scalar(self, node: ScalarNode) -> object:
-        """A plain value.  Dates, and numbers with a fraction or YAML 1.1's base-60 colons,
-        stay as written: the format has no such numbers, and an indicator's ``99.90``
-        or ``4:00`` means exactly that text (YAML would make them 99.9 and 240)."""
+        """A plain value.  Only plain whole numbers (``95``, ``-2``) are numbers: dates, and
+        numbers YAML 1.1 would rewrite (a fraction, base-60 colons, a leading zero, ``0x``,
+        ``_``), stay as written.  The format has no such numbers, and an indicator's
+        ``99.90``, ``4:00`` or ``010`` means exactly that text (YAML: 99.9, 240 and 8)."""
         tag, text = node.tag, node.value
         if tag == _T + "str":
             self._check_text(node)
             return text
-        if tag == _T + "timestamp" or tag == _T + "float" or (tag == _T + "int" and ":" in text):
+        if tag == _T + "int":
+            digits = text.lstrip("+-")
+            if not digits.isdigit() or (len(digits) > 1 and digits[0] == "0"):
+                return text
+        if tag == _T + "timestamp" or tag == _T + "float":
             return text
         if tag == _T + "null":
             return None
@@ -257,24 +263,9 @@ class _Builder:
             return text.lower() in ("true", "yes", "on", "y")
         try:
             if tag == _T + "int":
-                return _int(text)
+                if len(text) > 4000:
+                    raise ValueError("integer too long")
+                return int(text)
         except ValueError:
             raise self._fail(f"cannot read the number {text!s:.40} (quote it to keep it as text)", node) from None
         raise self._fail(f"unsupported YAML tag '{tag}' (only plain values, lists and mappings)", node)
-
-
-def _int(text: str) -> int:
-    clean = text.replace("_", "")
-    sign = -1 if clean.startswith("-") else 1
-    digits = clean.lstrip("+-")
-    if digits.startswith("0b"):
-        return sign * int(digits[2:], 2)
-    if digits.startswith("0x"):
-        return sign * int(digits[2:], 16)
-    if digits.startswith("0o"):
-        return sign * int(digits[2:], 8)
-    if len(digits) > 1 and digits.startswith("0"):
-        return sign * int(digits, 8)
-    if len(digits) > 4000:
-        raise ValueError("integer too long")
-    return sign * int(digits)

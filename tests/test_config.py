@@ -75,7 +75,7 @@ def test_an_unknown_check_code_in_ignore_is_a_warning(make_site, cli) -> None:
     "url",
     [
         "example.org", "notaurl", "ftp://example.org/", "https://",
-        "https://qa.example/my journeys/", "https://example.org/?a=1", "https://example.org/x#top",
+        "https://qa.example/my journeys/", "https://example.org/?a=1", "https://example.org/x#top", "http://[::1",
     ],
 )
 def test_a_base_url_from_the_command_line_is_held_to_the_same_rule(make_site, cli, url: str) -> None:

@@ -101,6 +101,23 @@ def test_templates_and_settings_rebuild_everything(site: Path, change: str) -> N
     assert set(result.rendered_jobs) == set(first.rendered_jobs)
 
 
+def test_the_code_digest_covers_the_code_wherever_it_is_installed(tmp_path: Path) -> None:
+    """Even under a folder named like one the digest leaves out (themes), every module counts."""
+    import generator
+    from generator import code_digest
+
+    package = tmp_path / "themes" / "site-packages" / "generator"
+    shutil.copytree(Path(generator.__file__).parent, package, ignore=shutil.ignore_patterns("__pycache__"))
+    before = code_digest(package)
+    assert before == code_digest(Path(generator.__file__).parent)
+    (package / "render" / "views.py").write_text((package / "render" / "views.py").read_text("utf-8") + "\n# changed\n", "utf-8")
+    assert code_digest(package) != before
+    (package / "themes" / "default" / "templates" / "404.html").write_text("theme files are fingerprinted as templates")
+    after = code_digest(package)
+    (package / "themes" / "default" / "templates" / "404.html").write_text("so they do not count here")
+    assert code_digest(package) == after
+
+
 def test_another_journeydocs_reuses_nothing_it_made(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """An install from git keeps its version number while its code changes: caches key on the code itself."""
     from generator import build as build_module

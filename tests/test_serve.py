@@ -268,7 +268,8 @@ def test_settings_changed_while_content_is_broken_apply_once_it_is_fixed(tmp_pat
     persona.write_text(good, "utf-8")
     preview.update({persona})  # only the persona changed since
     assert preview.errors == []
-    assert "Tiny Journeys" in (tmp_path / "preview/index.html").read_text("utf-8")
+    for page in ("index.html", "404.html"):  # the 404 page shows no content: only a full build renders it
+        assert "Tiny Journeys" in (tmp_path / "preview" / page).read_text("utf-8")
 
 
 def test_a_templates_folder_made_while_serving_is_watched(tmp_path: Path) -> None:
@@ -318,3 +319,28 @@ def test_warnings_do_not_stop_the_preview_and_are_kept_for_the_terminal(tmp_path
     preview.update({journey})
     assert preview.errors == []
     assert [w.split(": warning: ")[0] for w in preview.warnings] == ["content/journeys/order-service.md:2:1"]
+
+
+def test_a_full_rebuild_that_fails_for_any_reason_is_tried_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not only broken content: a full disk or anything else leaves the preview outdated until a full build works."""
+    import generator.serve as serve
+    from generator.diagnostics import OutputError
+
+    site = _mini(tmp_path)
+    preview = Preview(Options(root=site, search=False), tmp_path / "preview", Broadcaster())
+    assert preview.full()
+    config = site / "site.toml"
+    config.write_text(config.read_text("utf-8").replace('title = "Mini Journeys"', 'title = "Tiny Journeys"'), "utf-8")
+    real = serve.build
+
+    def full_disk(*args, **kwargs):
+        raise OutputError("cannot write the site: No space left on device")
+
+    monkeypatch.setattr(serve, "build", full_disk)
+    with pytest.raises(OutputError):
+        preview.full()
+    monkeypatch.setattr(serve, "build", real)
+    persona = site / "content/personas/pat-buyer.md"
+    persona.write_text(persona.read_text("utf-8").replace("name: ", "name: Dr ", 1), "utf-8")
+    preview.update({persona})  # a content save, after the failed full build
+    assert "Tiny Journeys" in (tmp_path / "preview/404.html").read_text("utf-8")  # a page no content edit renders

@@ -66,19 +66,27 @@ def test_non_string_keys_are_errors() -> None:
 
 
 def test_scalars_follow_yaml_core_rules_and_dates_stay_text() -> None:
-    parsed = parse("i: 0x1f\nb: yes\nn: ~\nd: 2026-01-31\ns: '12'\nm: -3\n")
-    assert parsed.data == {"i": 31, "b": True, "n": None, "d": "2026-01-31", "s": "12", "m": -3}
+    parsed = parse("i: 31\nb: yes\nn: ~\nd: 2026-01-31\ns: '12'\nm: -3\np: +2\nz: 0\n")
+    assert parsed.data == {"i": 31, "b": True, "n": None, "d": "2026-01-31", "s": "12", "m": -3, "p": 2, "z": 0}
 
 
-@pytest.mark.parametrize("written", ["99.90", "4:00", "1:30:00", ".inf", "-.Inf", ".nan", "1.0", "1_000.5"])
-def test_numbers_with_a_fraction_or_colons_stay_as_written(written: str) -> None:
-    """The format has no such numbers: they are indicator values, and YAML 1.1 would turn 4:00 into 240."""
+@pytest.mark.parametrize(
+    "written", ["99.90", "4:00", "1:30:00", ".inf", "-.Inf", ".nan", "1.0", "1_000.5", "010", "0x1F", "0o17", "0b101", "1_000", "-007"]
+)
+def test_numbers_yaml_would_rewrite_stay_as_written(written: str) -> None:
+    """The format has no such numbers: they are indicator values, and YAML 1.1 would turn 4:00 into 240 and 010 into 8."""
     assert parse(f"target: {written}\n").data == {"target": written}
 
 
 def test_merge_keys_work() -> None:
     parsed = parse("base: &b {x: 1, y: 2}\nthing:\n  <<: *b\n  y: 3\n")
     assert parsed.data["thing"] == {"x": 1, "y": 3}
+
+
+def test_a_key_beside_a_merge_wins_over_a_merge_inside_the_merged_mapping() -> None:
+    parsed = parse("base: &b {a: 1}\nmid: &m {<<: *b, b: 2}\nx: {<<: *m, a: 10}\n", line_offset=1)
+    assert parsed.data["x"] == {"a": 10, "b": 2}
+    assert parsed.positions.value(("x", "a")) == (4, 16)
 
 
 def test_a_key_that_overrides_a_merged_one_keeps_its_own_position() -> None:

@@ -8,9 +8,11 @@ such as ``{{ 7 * 7 }}`` or ``<script>`` in a journey is shown, never run.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
+import time
 from collections.abc import Callable
 from functools import cached_property
 from itertools import islice
@@ -27,6 +29,7 @@ from jinja2 import (
     TemplateSyntaxError,
     meta,
 )
+from jinja2.bccache import Bucket
 from markupsafe import Markup
 
 from .. import __version__, code_identity
@@ -131,12 +134,10 @@ def environment(
     """
     bytecode = None
     if cache_dir is not None:
-        folder = cache_dir / f"templates-{code_identity()}"  # compiled by this code, with its settings
-        if not folder.is_dir():
-            for old in cache_dir.glob("templates-*"):  # another journeydocs's: never read again
-                shutil.rmtree(old, ignore_errors=True)
-            folder.mkdir(parents=True, exist_ok=True)
-        bytecode = FileSystemBytecodeCache(str(folder))
+        folder = cache_dir / f"{_COMPILED}{code_identity()}"  # compiled by this code, with its settings
+        folder.mkdir(parents=True, exist_ok=True)
+        os.utime(folder)  # in use: see prune_compiled_templates
+        bytecode = _BytecodeCache(str(folder))
     env = Environment(
         loader=ChoiceLoader([FileSystemLoader(str(d)) for d in template_dirs(config)]),
         bytecode_cache=bytecode,
@@ -149,6 +150,32 @@ def environment(
     env.filters["markdown"] = markdown or _compile_only
     env.filters["tojson_attr"] = lambda value: json.dumps(value, ensure_ascii=False, sort_keys=True)
     return env
+
+
+_COMPILED = "templates-"  # + the code identity: a folder of compiled templates in the build cache
+_UNUSED_DAYS = 7
+
+
+class _BytecodeCache(FileSystemBytecodeCache):
+    """Jinja's compiled templates; like every cache here, one that cannot be written only costs time.
+
+    (Another journeydocs, a preview of the code before a ``git pull`` say, may
+    prune this folder while it is in use.)
+    """
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        with contextlib.suppress(OSError):
+            super().dump_bytecode(bucket)
+
+
+def prune_compiled_templates(cache_dir: Path, now: float | None = None) -> None:
+    """Delete the compiled templates of other journeydocs code that no build used for a week."""
+    now = time.time() if now is None else now
+    mine = f"{_COMPILED}{code_identity()}"
+    for folder in cache_dir.glob(f"{_COMPILED}*"):
+        with contextlib.suppress(OSError):
+            if folder.name != mine and folder.is_dir() and now - folder.stat().st_mtime > _UNUSED_DAYS * 86_400:
+                shutil.rmtree(folder, ignore_errors=True)
 
 
 def _compile_only(text: str | None) -> Markup:
