@@ -323,7 +323,7 @@ def test_warnings_do_not_stop_the_preview_and_are_kept_for_the_terminal(tmp_path
 
 def test_a_full_rebuild_that_fails_for_any_reason_is_tried_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Not only broken content: a full disk or anything else leaves the preview outdated until a full build works."""
-    import generator.serve as serve
+    from generator import serve
     from generator.diagnostics import OutputError
 
     site = _mini(tmp_path)
