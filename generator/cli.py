@@ -210,6 +210,8 @@ def export(slug: str, fmt: str, site: Path, drafts: bool) -> None:
         raise ContentError(loaded.report)
     model = loaded.site
     if slug not in model.journeys:
+        if not drafts and any(d.kind == "journey" and d.slug == slug for d in loaded.documents):
+            raise UsageError(f"'{slug}' is a draft; add --drafts to export it")
         hint = did_you_mean(slug, model.journeys)
         raise UsageError(f"no journey '{slug}'{hint}" + ("" if drafts else " (drafts need --drafts)"))
     journey = model.journeys[slug]

@@ -4,11 +4,14 @@ Each ``href``/``src`` (and SVG ``xlink:href``) of every HTML and SVG file is
 resolved relative to its file, as when the site is opened from disk; the
 target must exist, a folder is not enough (``file://`` shows no
 ``index.html``), and a ``#fragment`` must name an element id.  Absolute paths
-(only the 404 page has them) resolve from ``base_url``'s path.
+(only the 404 page has them) resolve from the path of the ``base_url`` the site
+was built with: ``catalogue.json`` records it, and a preview build's
+``--base-url`` differs from ``site.toml``'s.
 """
 
 from __future__ import annotations
 
+import json
 import posixpath
 import re
 from html.parser import HTMLParser
@@ -49,7 +52,16 @@ def check_built_site(output: Path, base_url: str, report: Report, shown: str) ->
     if not (output / "index.html").is_file():
         report.error(shown, 1, 1, f"no built site in {shown}: run journeys build first")
         return None
-    return check_links(output, urlsplit(base_url).path or "/", report, shown)
+    return check_links(output, urlsplit(built_base_url(output, base_url)).path or "/", report, shown)
+
+
+def built_base_url(output: Path, configured: str) -> str:
+    """The ``base_url`` the site in *output* was built with, else *configured* (``site.toml``'s)."""
+    try:
+        value = json.loads((output / "catalogue.json").read_text("utf-8"))["site"]["base_url"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return configured
+    return value if isinstance(value, str) else configured
 
 
 def check_links(output: Path, base_path: str, report: Report, shown: str) -> int:

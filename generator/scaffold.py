@@ -9,10 +9,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import yaml
+
 from .config import SiteConfig
 from .diagnostics import UsageError
-from .load import FOLDERS
+from .load import FOLDERS, MARKDOWN_SUFFIXES, YAML_SUFFIXES, editor_file
 from .render.markdown import slugify
+
+MAX_SLUG = 80  # characters of a new file's name, cut at a word: file systems allow 255 bytes
 
 
 def _yaml_text(value: str) -> str:
@@ -21,34 +25,49 @@ def _yaml_text(value: str) -> str:
     return f'"{escaped}"'
 
 
-def _existing(config: SiteConfig, folder: str) -> list[str]:
+def _yaml_slug(slug: str) -> str:
+    """A slug as YAML reads it back as text: ``no``, ``on`` or ``123`` need quotes."""
+    plain = yaml.resolver.Resolver().resolve(yaml.ScalarNode, slug, (True, False)) == "tag:yaml.org,2002:str"
+    return slug if plain else _yaml_text(slug)
+
+
+def _existing(config: SiteConfig, folder: str) -> dict[str, Path]:
+    """Slug -> file of every document of one kind, in sub-folders too (as the build finds them)."""
     base = config.root / "content" / folder
     if not base.is_dir():
-        return []
-    return sorted(p.stem for p in base.rglob("*") if p.suffix in (".md", ".yaml", ".yml") and not p.name.startswith("."))
+        return {}
+    return {
+        p.stem.lower(): p
+        for p in sorted(base.rglob("*"))
+        if p.name.endswith(MARKDOWN_SUFFIXES + YAML_SUFFIXES) and not editor_file(p.name) and p.is_file()
+    }
 
 
 def new_document(config: SiteConfig, kind: str, name: str) -> Path:
     """Write a new document of *kind* called *name*; refuse to overwrite anything."""
     name = " ".join(name.split())
-    slug = slugify(name)
+    slug = slugify(name, max_length=MAX_SLUG)
     if not slug:
         raise UsageError(f"cannot make a file name from {name!r}: use letters or digits")
-    folder = config.root / "content" / FOLDERS[kind]
-    for suffix in (".md", ".yaml", ".yml"):
-        existing = folder / f"{slug}{suffix}"
-        if existing.exists():
-            raise UsageError(f"{existing.relative_to(config.root).as_posix()} already exists; not overwriting it")
+    existing = _existing(config, FOLDERS[kind]).get(slug)
+    if existing is not None:
+        raise UsageError(f"{existing.relative_to(config.root).as_posix()} already exists with the slug '{slug}'; not overwriting it")
     if kind == "persona":
         text = _persona(name)
     elif kind == "touchpoint":
         text = _touchpoint(name)
     else:
         text = _journey(config, name)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = config.root / "content" / FOLDERS[kind]
     path = folder / f"{slug}.md"
-    with open(path, "x", encoding="utf-8") as handle:  # "x": never overwrite, even in a race
-        handle.write(text)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with open(path, "x", encoding="utf-8") as handle:  # "x": never overwrite, even in a race
+            handle.write(text)
+    except FileExistsError:
+        raise UsageError(f"{path.relative_to(config.root).as_posix()} already exists; not overwriting it") from None
+    except OSError as exc:
+        raise UsageError(f"cannot write {path.relative_to(config.root).as_posix()}: {exc.strerror or exc}") from None
     return path
 
 
@@ -82,12 +101,12 @@ Describe {name}: who runs it, when it is open, what it offers.
 
 
 def _journey(config: SiteConfig, name: str) -> str:
-    personas = _existing(config, "personas")
-    touchpoints = _existing(config, "touchpoints")
+    personas = sorted(_existing(config, "personas"))
+    touchpoints = sorted(_existing(config, "touchpoints"))
     first, last = config.stages[0], config.stages[-1]
     persona = personas[0] if personas else None
     touchpoint = touchpoints[0] if touchpoints else None
-    persona_line = f"personas: [{persona}]" if persona else "personas: [] # add persona slugs from content/personas/"
+    persona_line = f"personas: [{_yaml_slug(persona)}]" if persona else "personas: [] # add persona slugs from content/personas/"
     lines = [
         "---",
         "# A customer journey. Field reference: README.md, \"Writing a journey\".",
@@ -103,26 +122,26 @@ def _journey(config: SiteConfig, name: str) -> str:
         "draft: true                 # remove when ready to publish",
         f"# Stage ids: {', '.join(s.id for s in config.stages)}",
         "stages:",
-        f"  {first.id}:",
+        f"  {_yaml_slug(first.id)}:",
         "    goal: What the consumer wants from this stage.",
     ]
     if touchpoint:
         lines += [
             "    interactions:",
-            f"      - touchpoint: {touchpoint}",
+            f"      - touchpoint: {_yaml_slug(touchpoint)}",
             "        action: What happens at this touchpoint",
             "        visibility: shared    # consumer, shared or provider",
             "        emotion: 0            # -2 (very bad) to 2 (very good)",
         ]
     if last.id != first.id:
-        lines += [f"  {last.id}:", "    goal: How value is captured and judged."]
+        lines += [f"  {_yaml_slug(last.id)}:", "    goal: How value is captured and judged."]
     lines += [
         "# flow:                     # extra transitions: loops, returns, skips",
         f'#   - "{last.id} -> {first.id}: next cycle"',
         "indicators:",
         "  - name: What you measure",
         "    kind: kpi                # xla, sla, ola or kpi",
-        f"    stage: {last.id}",
+        f"    stage: {_yaml_slug(last.id)}",
         '    target: "to agree"',
         "---",
         f"Introduce {name}: who travels it and why it matters.",

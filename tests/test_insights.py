@@ -192,4 +192,25 @@ def test_mermaid_escapes_separators(make_site) -> None:
     site = load(Options(root=site_root)).site
     assert site is not None
     text = mermaid_journey(site, site.journeys["buy"])
-    assert "title A - B no.1" in text and "Pays - twice, % oops: 1: Pat" in text
+    assert "title A\u2236 B no.1" in text and "Pays\u2236 twice, % oops: 1: Pat" in text
+
+
+@pytest.mark.parametrize("action", ["Section 106 agreement signed", "Journey planner opened", "title deeds checked", "Journeyman visits"])
+def test_mermaid_tasks_that_begin_with_a_keyword_stay_tasks(make_site, action: str) -> None:
+    """Mermaid's lexer would read them as a section, the diagram keyword or the title."""
+    from generator.render.mermaid import mermaid_journey
+
+    site_root = make_site({"content/journeys/buy.md": f"---\ntitle: Buy\npersonas: [pat]\nstages:\n  explore:\n    interactions:\n      - {{touchpoint: portal, action: {action}, emotion: 1}}\n---\n"})
+    site = load(Options(root=site_root)).site
+    assert site is not None
+    task = mermaid_journey(site, site.journeys["buy"]).splitlines()[3]
+    assert task == f"      \u200b{action}: 4: Pat"
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"), [(-0.25, "−0.3"), (0.25, "+0.3"), (-0.04, "0"), (0.0, "0"), (1.0, "+1"), (-2, "−2"), (2 / 3, "+0.7"), (1.96, "+2")]
+)
+def test_emotions_and_differences_are_written_as_people_round(value: float, shown: str) -> None:
+    from generator.render.charts import signed
+
+    assert signed(value) == shown

@@ -51,3 +51,33 @@ def test_new_refuses_to_overwrite(cli, make_site) -> None:
 def test_new_refuses_a_name_without_letters(cli, make_site) -> None:
     result = cli("new", "journey", "???", "--site", make_site())
     assert result.exit_code == 2
+
+
+def test_new_refuses_a_slug_that_a_file_in_a_sub_folder_or_of_another_kind_of_name_has(cli, make_site) -> None:
+    site = make_site({"content/personas/team/sub-persona.md": "---\nname: Sub\nrole: user\n---\n",
+                      "content/journeys/foo-bar.markdown": "---\ntitle: Foo\npersonas: [pat]\nstages: {explore: }\n---\n"})
+    assert "content/personas/team/sub-persona.md already exists" in cli("new", "persona", "Sub Persona", "--site", site).output
+    assert "content/journeys/foo-bar.markdown already exists" in cli("new", "journey", "Foo Bar", "--site", site).output
+    assert not (site / "content/personas/sub-persona.md").exists() and not (site / "content/journeys/foo-bar.md").exists()
+
+
+def test_new_files_read_back_as_written_whatever_the_slugs(cli, tmp_path) -> None:
+    """Slugs YAML would read as booleans or numbers (on, no, 123) are quoted in the new journey."""
+    site = tmp_path / "site"
+    (site / "content").mkdir(parents=True)
+    (site / "site.toml").write_text('[site]\ntitle = "T"\n', "utf-8")
+    assert cli("new", "persona", "On", "--site", site).exit_code == 0
+    assert cli("new", "touchpoint", "123", "--site", site).exit_code == 0
+    assert cli("new", "journey", "Trip", "--site", site).exit_code == 0
+    result = cli("check", "--site", site, "--strict")
+    assert result.exit_code == 0, result.output
+
+
+def test_new_names_in_other_scripts_and_very_long_names(cli, make_site) -> None:
+    site = make_site()
+    assert "content/personas/unicode-ss-strasse.md" in cli("new", "persona", "Ünïcödé ß straße", "--site", site).output
+    assert "content/personas/ri-ben-yu.md" in cli("new", "persona", "日本語", "--site", site).output
+    result = cli("new", "touchpoint", "word " * 60, "--site", site)
+    assert result.exit_code == 0
+    [made] = [p for p in (site / "content/touchpoints").glob("word-*.md")]
+    assert len(made.stem) <= 80 and not made.stem.endswith("-")

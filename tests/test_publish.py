@@ -45,6 +45,15 @@ def test_check_links_passes_on_the_sample(cli, sample: Path) -> None:
     assert " links: 0 errors, 0 warnings" in result.output
 
 
+def test_check_links_follows_the_base_url_the_site_was_built_with(cli, tmp_path: Path) -> None:
+    """A preview build's --base-url differs from site.toml's; the 404 page's absolute links follow the build."""
+    out = tmp_path / "preview"
+    assert cli("build", "--site", ROOT, "--base-url", "https://example.org/pr-7/", "--output", out, "--no-search").exit_code == 0
+    assert 'href="/pr-7/' in (out / "404.html").read_text("utf-8")
+    result = cli("check", "--site", ROOT, "--links", "--output", out)
+    assert result.exit_code == 0, result.output
+
+
 def test_check_links_reports_each_broken_link(cli, tmp_path: Path, sample: Path) -> None:
     broken = tmp_path / "public"
     shutil.copytree(sample, broken)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from html import escape
 
 from ..model import Journey, Site, average
@@ -114,7 +115,17 @@ def _segments(values: Sequence[float | None]) -> list[list[tuple[int, float]]]:
 
 
 def _fmt(value: float | None) -> str:
-    if value is None:
-        return "–"
-    text = f"{value:+.1f}".replace("-", "−")
-    return text.replace("+0.0", "0").replace("−0.0", "0")
+    return "–" if value is None else signed(value)
+
+
+def signed(value: float) -> str:
+    """An emotion or a difference of emotions as people write it: +1, −0.3, 0.
+
+    One decimal, rounded half away from zero as by hand (−0.25 is −0.3, where
+    Python's own rounding gives −0.2), a true minus sign, and no sign on zero.
+    """
+    rounded = Decimal(repr(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    if rounded == 0:
+        return "0"
+    text = f"{int(rounded):+d}" if rounded == rounded.to_integral_value() else f"{rounded:+}"
+    return text.replace("-", "−")

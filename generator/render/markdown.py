@@ -10,7 +10,6 @@ a heading that names a stage (``## Onboard``) becomes that stage's section.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -31,10 +30,18 @@ def safe_link(url: str) -> bool:
     return match is None or match.group(1).lower() in SAFE_SCHEMES
 
 
-def slugify(text: str) -> str:
-    """ASCII, lower-case, hyphenated: for heading ids and new file names."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+def slugify(text: str, max_length: int = 0) -> str:
+    """ASCII, lower-case, hyphenated, for heading ids and new file names (python-slugify).
+
+    Other scripts are transliterated rather than dropped: "Straße" is
+    ``strasse`` and "日本語" ``ri-ben-yu``.  With *max_length* the slug is cut
+    at a word boundary.
+    """
+    from slugify import (
+        slugify as transliterate,  # only headings and `journeys new` need it
+    )
+
+    return transliterate(text, max_length=max_length, word_boundary=bool(max_length))
 
 
 @dataclass(frozen=True, slots=True)

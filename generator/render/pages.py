@@ -38,7 +38,7 @@ from ..deps import PAGE_SIZE, PERSONA_PAGE_SIZE, page_count, page_of
 from ..diagnostics import ContentError, Report
 from ..insights import insights
 from ..model import Journey, Persona, Site, Touchpoint
-from .charts import experience_curve, experience_series
+from .charts import experience_curve, experience_series, signed
 from .markdown import Markdown
 from .views import (
     Links,
@@ -84,7 +84,7 @@ def template_dirs(config: SiteConfig) -> list[Path]:
 # What a template may use and still show nothing of the documents: settings and pure helpers.
 SETTINGS_ONLY = frozenset({
     "config", "generator", "links", "page_path", "section", "page_number", "pages", "stages", "stage_titles",
-    "emotion", "visibility", "indicator_kind", "feeling",
+    "emotion", "visibility", "indicator_kind", "feeling", "signed",
 })
 
 
@@ -215,6 +215,7 @@ class Pages:
             stage_titles={s.id: s.title for s in site.stages},
             generator=f"journeydocs {__version__}",
             feeling=feeling,
+            signed=signed,
             emotion=emotion_html,
             visibility=visibility_html,
             indicator_kind=kind_html,

@@ -15,6 +15,7 @@ from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
 from ..model import Indicator, Interaction, Journey, Site, average, emotion_level
+from .charts import signed
 from .diagram import EMOTION_MARK, EMOTION_WORD
 
 
@@ -91,10 +92,7 @@ class Feeling:
 
     @property
     def number(self) -> str:
-        if self.value is None:
-            return "–"
-        text = f"{self.value:+.1f}" if not float(self.value).is_integer() else f"{int(self.value):+d}"
-        return "0" if text in ("+0", "+0.0", "-0.0") else text.replace("-", "−")
+        return "–" if self.value is None else signed(self.value)
 
     @property
     def css(self) -> str:
