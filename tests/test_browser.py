@@ -189,7 +189,9 @@ def test_dark_mode_and_print_render(browser, base_url: str) -> None:
     assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
     boxes = [tuple(map(float, m)) for m in re.findall(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", pdf)]
     landscape = [b for b in boxes if b[0] > b[1]]
-    assert len(landscape) == 1, f"the journey map should fill one landscape page, got {boxes}"
+    # the stage diagram and the journey map each fill one landscape page; the rest is portrait
+    assert len(landscape) == 2, f"the diagram and the journey map should each fill one landscape page, got {boxes}"
+    assert boxes[1][0] > boxes[1][1] and boxes[2][0] > boxes[2][1], boxes
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "journey-print.pdf").write_bytes(pdf)
     context.close()

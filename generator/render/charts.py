@@ -85,9 +85,9 @@ def experience_curve(titles: Sequence[str], series: Sequence[Series], caption: s
                 continue
             cx, cy = x(i), y(v)
             if style["marker"] == "circle":
-                out.append(f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="5" fill="{style["stroke"]}"/>')
+                out.append(f'<circle class="mark-{s.key}" cx="{cx:.1f}" cy="{cy:.1f}" r="5" fill="{style["stroke"]}"/>')
             else:
-                out.append(f'<rect x="{cx - 5:.1f}" y="{cy - 5:.1f}" width="10" height="10" fill="{style["stroke"]}"/>')
+                out.append(f'<rect class="mark-{s.key}" x="{cx - 5:.1f}" y="{cy - 5:.1f}" width="10" height="10" fill="{style["stroke"]}"/>')
             dy = -10 if s.key == "cx" else 20
             out.append(f'<text class="value" x="{cx + 8:.1f}" y="{cy + dy:.1f}">{_fmt(v)}</text>')
     legend_y = height - 14
@@ -96,7 +96,7 @@ def experience_curve(titles: Sequence[str], series: Sequence[Series], caption: s
         lx = left + n * 240
         dash = f' stroke-dasharray="{style["dash"]}"' if style["dash"] else ""
         out.append(
-            f'<line x1="{lx}" x2="{lx + 30}" y1="{legend_y - 4}" y2="{legend_y - 4}" stroke="{style["stroke"]}" stroke-width="2.5"{dash}/>'
+            f'<line class="line-{s.key}" x1="{lx}" x2="{lx + 30}" y1="{legend_y - 4}" y2="{legend_y - 4}" stroke="{style["stroke"]}" stroke-width="2.5"{dash}/>'
             f'<text class="legend" x="{lx + 36}" y="{legend_y}">{escape(s.label)}</text>'
         )
     out.append("</svg>")

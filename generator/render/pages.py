@@ -43,6 +43,7 @@ from .markdown import Markdown
 from .views import (
     Links,
     card_filters,
+    counted,
     emotion_html,
     emotion_strip,
     feeling,
@@ -84,7 +85,7 @@ def template_dirs(config: SiteConfig) -> list[Path]:
 # What a template may use and still show nothing of the documents: settings and pure helpers.
 SETTINGS_ONLY = frozenset({
     "config", "generator", "links", "page_path", "section", "page_number", "pages", "stages", "stage_titles",
-    "emotion", "visibility", "indicator_kind", "feeling", "signed",
+    "emotion", "visibility", "indicator_kind", "feeling", "signed", "counted",
 })
 
 
@@ -216,6 +217,7 @@ class Pages:
             generator=f"journeydocs {__version__}",
             feeling=feeling,
             signed=signed,
+            counted=counted,
             emotion=emotion_html,
             visibility=visibility_html,
             indicator_kind=kind_html,
