@@ -5,6 +5,8 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
+import re
+
 import pytest
 
 from generator.build import Options, build, load
@@ -214,3 +216,14 @@ def test_emotions_and_differences_are_written_as_people_round(value: float, show
     from generator.render.charts import signed
 
     assert signed(value) == shown
+
+
+def test_curve_labels_the_higher_value_above_and_the_lower_below() -> None:
+    """Where CX and UX are close, their labels sit on opposite sides of the two points."""
+    from generator.render.charts import Series, experience_curve
+
+    svg = experience_curve(["Explore", "Engage"], [Series("cx", "CX", (-1.0, 1.0)), Series("ux", "UX", (-0.5, 1.0))], "Curve")
+    labels = [float(y) for y in re.findall(r'<text class="value" x="[\d.]+" y="([\d.]+)"', svg)]
+    cx_explore, cx_engage, ux_explore, ux_engage = labels  # in series order: CX's two, then UX's two
+    assert cx_explore > ux_explore  # CX is lower at Explore: its label goes below, UX's above
+    assert cx_engage < ux_engage  # equal at Engage: CX above, UX below

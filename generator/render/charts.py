@@ -73,6 +73,12 @@ def experience_curve(titles: Sequence[str], series: Sequence[Series], caption: s
         )
     for i, title in enumerate(titles):
         out.append(f'<text class="axis" x="{x(i):.1f}" y="{height - bottom + 20}" text-anchor="middle">{escape(title)}</text>')
+    # At each stage the higher value is labelled above its point and any lower one below,
+    # so the two labels never meet (CX above, UX below when they are equal).
+    below = {(s.key, i) for s in series for i, v in enumerate(s.values) if v is not None and any(
+        o is not s and o.values[i] is not None and (o.values[i] > v or (o.values[i] == v and s.key == "ux"))
+        for o in series
+    )}
     for s in series:
         style = _STYLE[s.key]
         dash = f' stroke-dasharray="{style["dash"]}"' if style["dash"] else ""
@@ -88,7 +94,7 @@ def experience_curve(titles: Sequence[str], series: Sequence[Series], caption: s
                 out.append(f'<circle class="mark-{s.key}" cx="{cx:.1f}" cy="{cy:.1f}" r="5" fill="{style["stroke"]}"/>')
             else:
                 out.append(f'<rect class="mark-{s.key}" x="{cx - 5:.1f}" y="{cy - 5:.1f}" width="10" height="10" fill="{style["stroke"]}"/>')
-            dy = -10 if s.key == "cx" else 20
+            dy = 20 if (s.key, i) in below else -10
             out.append(f'<text class="value" x="{cx + 8:.1f}" y="{cy + dy:.1f}">{_fmt(v)}</text>')
     legend_y = height - 14
     for n, s in enumerate(series):
