@@ -33,8 +33,8 @@ from .load import Document, Source, discover
 from .model import Site, build_site
 from .parallel import paused_gc, worker_count
 from .reader import Reader
-from .render.pages import custom_templates, prune_compiled_templates, template_dirs
 from .render.site import Renderer, prepare, run_jobs
+from .render.templates import custom_templates, prune_compiled_templates, template_dirs
 from .search import FOLDER, index_site
 from .validate import validate
 from .write import (

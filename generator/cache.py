@@ -8,7 +8,7 @@
   build updates instead of starting an output folder from nothing.
 
 Other modules keep their own sub-folders here: finished diagrams
-(``render.diagram``), compiled templates (``render.pages``), search bundles
+(``render.diagram``), compiled templates (``render.templates``), search bundles
 (``search``) and ``trash/`` (``write``).
 
 Entries are stored with :mod:`marshal` (plain data only, nothing executable) and

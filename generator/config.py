@@ -30,6 +30,24 @@ SLUG_RE = re.compile(r"^[a-z0-9-]+$")  # as the content format says: lower-case 
 SLUG_RULE = "lower-case letters a-z, digits 0-9 and hyphens"
 
 
+def slugify(text: str, max_length: int = 0) -> str:
+    """ASCII, lower-case, hyphenated, for heading ids and new file names (python-slugify).
+
+    Other scripts are transliterated rather than dropped: "Straße" is
+    ``strasse`` and "日本語" ``ri-ben-yu``.  With *max_length* the slug is cut
+    at a word boundary.  The transliteration is text-unidecode's, always:
+    python-slugify would use the Unidecode package instead wherever that is
+    installed, and the two disagree on some letters, so ids and file names
+    would depend on the machine.
+    """
+    # Imported here: only headings other than stages and `journeys new` need them.
+    from slugify import slugify as hyphenate
+    from text_unidecode import unidecode
+
+    return hyphenate(unidecode(text), max_length=max_length, word_boundary=bool(max_length))
+
+
+
 @dataclass(frozen=True, slots=True)
 class StageDef:
     id: str

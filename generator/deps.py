@@ -84,7 +84,7 @@ def plan(site: Site, custom: frozenset[str] = frozenset()) -> Plan:
     """The jobs of *site* and, for each, the keys (``journey:slug``...) of the documents it shows.
 
     *custom* names the site's templates that may show more than the built-in
-    theme's (see :func:`generator.render.pages.custom_templates`).
+    theme's (see :func:`generator.render.templates.custom_templates`).
     """
     reads: dict[Job, frozenset[str]] = {}
     shape: dict[Job, str] = {}

@@ -18,6 +18,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from .config import is_base_url
 from .diagnostics import Report
 
 _EXTERNAL = re.compile(r"^(https?|mailto|tel):", re.IGNORECASE)
@@ -52,16 +53,20 @@ def check_built_site(output: Path, base_url: str, report: Report, shown: str) ->
     if not (output / "index.html").is_file():
         report.error(shown, 1, 1, f"no built site in {shown}: run journeys build first")
         return None
-    return check_links(output, urlsplit(built_base_url(output, base_url)).path or "/", report, shown)
+    return check_links(output, urlsplit(built_base_url(output, base_url, report, shown)).path or "/", report, shown)
 
 
-def built_base_url(output: Path, configured: str) -> str:
-    """The ``base_url`` the site in *output* was built with, else *configured* (``site.toml``'s)."""
+def built_base_url(output: Path, configured: str, report: Report, shown: str) -> str:
+    """The ``base_url`` the site in *output* was built with (its ``catalogue.json`` says), else *configured*."""
+    where = f"{shown}/catalogue.json"
     try:
         value = json.loads((output / "catalogue.json").read_text("utf-8"))["site"]["base_url"]
     except (OSError, ValueError, KeyError, TypeError):
+        value = None
+    if not isinstance(value, str) or not is_base_url(value):
+        report.warning(where, 1, 1, "no base_url recorded by the build; absolute links are resolved from site.toml's")
         return configured
-    return value if isinstance(value, str) else configured
+    return value
 
 
 def check_links(output: Path, base_path: str, report: Report, shown: str) -> int:

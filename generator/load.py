@@ -171,8 +171,7 @@ def parse_source(source: Source, raw: bytes) -> tuple[Document | None, list[Diag
         line = raw.count(b"\n", 0, exc.start) + 1
         col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
         return problem(line, col, f"not valid UTF-8 at byte offset {exc.start}; save the file as UTF-8")
-    if text.startswith("\ufeff"):
-        text = text[1:]
+    text = text.removeprefix("\ufeff")
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
@@ -240,8 +239,7 @@ def _split_front_matter(text: str) -> tuple[str, str, int] | str:
     front = text[4 : 4 + end.start()]
     rest = text[4 + end.end() :]
     body_line = front.count("\n") + 3
-    if rest.startswith("\n"):
-        rest = rest[1:]
+    rest = rest.removeprefix("\n")
     return front, rest, body_line
 
 

@@ -179,12 +179,14 @@ class Site:
 
 
 def average(values: Iterable[float | None]) -> float | None:
-    """Mean of the recorded emotions, to two decimals; None when none is recorded.
+    """Mean of the recorded emotions; None when none is recorded.
 
-    Every page, chart, diagram and insight averages emotion this one way.
+    Every page, chart, diagram and insight averages emotion this one way.  It
+    is not rounded here: the pages round once, for display (rounding twice
+    showed 0.245 as +0.3).
     """
     known = [v for v in values if v is not None]
-    return round(sum(known) / len(known), 2) if known else None
+    return sum(known) / len(known) if known else None
 
 
 def emotion_level(value: float) -> int:

@@ -11,10 +11,9 @@ from pathlib import Path
 
 import yaml
 
-from .config import SiteConfig
+from .config import SLUG_RE, SiteConfig, slugify
 from .diagnostics import UsageError
-from .load import FOLDERS, MARKDOWN_SUFFIXES, YAML_SUFFIXES, editor_file
-from .render.markdown import slugify
+from .load import FOLDERS, discover
 
 MAX_SLUG = 80  # characters of a new file's name, cut at a word: file systems allow 255 bytes
 
@@ -31,16 +30,10 @@ def _yaml_slug(slug: str) -> str:
     return slug if plain else _yaml_text(slug)
 
 
-def _existing(config: SiteConfig, folder: str) -> dict[str, Path]:
-    """Slug -> file of every document of one kind, in sub-folders too (as the build finds them)."""
-    base = config.root / "content" / folder
-    if not base.is_dir():
-        return {}
-    return {
-        p.stem.lower(): p
-        for p in sorted(base.rglob("*"))
-        if p.name.endswith(MARKDOWN_SUFFIXES + YAML_SUFFIXES) and not editor_file(p.name) and p.is_file()
-    }
+def _existing(config: SiteConfig, kind: str) -> dict[str, Path]:
+    """Slug (lower-case) -> file of every document of *kind*, found as the build finds them."""
+    sources, _ = discover(config.root)
+    return {s.slug.lower(): s.path for s in sources if s.kind == kind}
 
 
 def new_document(config: SiteConfig, kind: str, name: str) -> Path:
@@ -49,7 +42,7 @@ def new_document(config: SiteConfig, kind: str, name: str) -> Path:
     slug = slugify(name, max_length=MAX_SLUG)
     if not slug:
         raise UsageError(f"cannot make a file name from {name!r}: use letters or digits")
-    existing = _existing(config, FOLDERS[kind]).get(slug)
+    existing = _existing(config, kind).get(slug)
     if existing is not None:
         raise UsageError(f"{existing.relative_to(config.root).as_posix()} already exists with the slug '{slug}'; not overwriting it")
     if kind == "persona":
@@ -101,8 +94,8 @@ Describe {name}: who runs it, when it is open, what it offers.
 
 
 def _journey(config: SiteConfig, name: str) -> str:
-    personas = sorted(_existing(config, "personas"))
-    touchpoints = sorted(_existing(config, "touchpoints"))
+    personas = sorted(s for s in _existing(config, "persona") if SLUG_RE.match(s))  # valid slugs only
+    touchpoints = sorted(s for s in _existing(config, "touchpoint") if SLUG_RE.match(s))
     first, last = config.stages[0], config.stages[-1]
     persona = personas[0] if personas else None
     touchpoint = touchpoints[0] if touchpoints else None

@@ -28,8 +28,8 @@ from .deps import STATIC_KEY, Job, digests, fingerprints, plan
 from .devserver import Broadcaster, PreviewServer
 from .diagnostics import ContentError, JourneydocsError, Report, Severity, UsageError
 from .reader import Reader
-from .render.pages import custom_templates
 from .render.site import Renderer
+from .render.templates import custom_templates
 from .watch import Watcher
 from .write import check_output_dir, remove_file, replace_file
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import fastjsonschema
 
-from .config import SLUG_RE, SLUG_RULE, SiteConfig
+from .config import SLUG_RE, SLUG_RULE, SiteConfig, slugify
 from .diagnostics import Report, did_you_mean, one_of
 from .load import FOLDERS, Document
 
@@ -78,7 +78,7 @@ def _check_slugs(docs: list[Document], report: Report) -> None:
     # Well-formed slugs first, so a clash is reported on the file that breaks the rule.
     for doc in sorted(docs, key=lambda d: (not SLUG_RE.match(d.slug), d.rel)):
         if not SLUG_RE.match(doc.slug):
-            suggestion = re.sub(r"[^a-z0-9]+", "-", doc.slug.lower()).strip("-") or "my-file"
+            suggestion = slugify(doc.slug) or "my-file"
             report.error(
                 doc.rel, 1, 1, f"file name '{doc.slug}' is not a valid slug: use {SLUG_RULE} (e.g. '{suggestion}')"
             )

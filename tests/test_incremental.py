@@ -35,7 +35,8 @@ def test_every_template_global_is_either_a_setting_or_shows_the_model() -> None:
     from jinja2 import Environment
 
     from generator.build import load
-    from generator.render.pages import SETTINGS_ONLY, Pages
+    from generator.render.pages import Pages
+    from generator.render.templates import SETTINGS_ONLY
 
     site = load(Options(root=ROOT, use_cache=False)).site
     assert site is not None
@@ -122,11 +123,11 @@ def test_another_journeydocs_reuses_nothing_it_made(site: Path, monkeypatch: pyt
     """An install from git keeps its version number while its code changes: caches key on the code itself."""
     from generator import build as build_module
     from generator import cache, reader
-    from generator.render import diagram, graphviz, pages
+    from generator.render import diagram, graphviz, templates
 
     first = _build(site)
     assert _build(site).rendered_jobs == []
-    for module in (build_module, cache, diagram, pages):
+    for module in (build_module, cache, diagram, templates):
         monkeypatch.setattr(module, "code_identity", lambda: "0.1.0+updated")
     parsed: list[str] = []
     real = reader.parse_and_check

@@ -185,6 +185,10 @@ def test_mermaid_file_and_export_command(catalogue, cli, tmp_path: Path) -> None
     assert as_json.exit_code == 0 and '"slug": "beta"' in as_json.output
     missing = cli("export", "alph", "--site", root)
     assert missing.exit_code == 2 and "no journey 'alph' (did you mean 'alpha'?)" in missing.output
+    (root / "content/journeys/gamma.md").write_text(ALPHA.replace("title: Alpha", "title: Gamma\ndraft: true"), "utf-8")
+    draft = cli("export", "gamma", "--site", root)
+    assert draft.exit_code == 2 and "'gamma' is a draft; add --drafts to export it" in draft.output
+    assert cli("export", "gamma", "--drafts", "--site", root).exit_code == 0
 
 
 def test_mermaid_escapes_separators(make_site) -> None:

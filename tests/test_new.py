@@ -81,3 +81,27 @@ def test_new_names_in_other_scripts_and_very_long_names(cli, make_site) -> None:
     assert result.exit_code == 0
     [made] = [p for p in (site / "content/touchpoints").glob("word-*.md")]
     assert len(made.stem) <= 80 and not made.stem.endswith("-")
+
+
+def test_new_sees_slugs_in_linked_folders_as_the_build_does(cli, make_site, tmp_path) -> None:
+    elsewhere = tmp_path / "shared-personas"
+    elsewhere.mkdir()
+    (elsewhere / "sub-persona.md").write_text("---\nname: Sub\nrole: user\n---\n", "utf-8")
+    site = make_site()
+    (site / "content/personas/shared").symlink_to(elsewhere, target_is_directory=True)
+    result = cli("new", "persona", "Sub Persona", "--site", site)
+    assert result.exit_code == 2 and "content/personas/shared/sub-persona.md already exists" in result.output
+
+
+def test_slugs_transliterate_the_same_way_on_every_machine() -> None:
+    """text-unidecode always, whichever transliteration package python-slugify would pick."""
+    from generator.config import slugify
+
+    assert slugify("Straße") == "strasse" and slugify("Є ח") == "e-kh" and slugify("日本語") == "ri-ben-yu"
+
+
+def test_heading_ids_use_the_same_slugs() -> None:
+    from generator.render.markdown import Markdown
+
+    html = Markdown(()).render("## Straße & Co\n\ntext\n")
+    assert 'id="section-strasse-co"' in html

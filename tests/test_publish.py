@@ -52,6 +52,9 @@ def test_check_links_follows_the_base_url_the_site_was_built_with(cli, tmp_path:
     assert 'href="/pr-7/' in (out / "404.html").read_text("utf-8")
     result = cli("check", "--site", ROOT, "--links", "--output", out)
     assert result.exit_code == 0, result.output
+    (out / "catalogue.json").unlink()  # not a journeydocs build as it came out: say where the base path came from
+    result = cli("check", "--site", ROOT, "--links", "--output", out)
+    assert "catalogue.json:1:1: warning: no base_url recorded by the build" in result.output
 
 
 def test_check_links_reports_each_broken_link(cli, tmp_path: Path, sample: Path) -> None:

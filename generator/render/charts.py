@@ -47,7 +47,7 @@ _STYLE = {
 def experience_curve(titles: Sequence[str], series: Sequence[Series], caption: str) -> str:
     """An SVG line chart; *titles* label the x axis (one per stage)."""
     width = max(480, 110 * len(titles) + 120)
-    height, left, right, top, bottom = 260, 110, 30, 20, 60
+    height, left, right, top, bottom = 280, 110, 30, 20, 80  # room under −2 for a value's label
     plot_w, plot_h = width - left - right, height - top - bottom
     step = plot_w / max(len(titles) - 1, 1)
 
@@ -72,7 +72,7 @@ def experience_curve(titles: Sequence[str], series: Sequence[Series], caption: s
             f'<text class="axis" x="{left - 8}" y="{y(level) + 4:.1f}" text-anchor="end">{word}</text>'
         )
     for i, title in enumerate(titles):
-        out.append(f'<text class="axis" x="{x(i):.1f}" y="{height - bottom + 20}" text-anchor="middle">{escape(title)}</text>')
+        out.append(f'<text class="axis" x="{x(i):.1f}" y="{height - bottom + 42}" text-anchor="middle">{escape(title)}</text>')
     # At each stage the higher value is labelled above its point and any lower one below,
     # so the two labels never meet (CX above, UX below when they are equal).
     below = {(s.key, i) for s in series for i, v in enumerate(s.values) if v is not None and any(

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ..config import slugify
 from ..model import Stage
 
 if TYPE_CHECKING:
@@ -28,20 +29,6 @@ def safe_link(url: str) -> bool:
     cleaned = re.sub(r"[\x00-\x20\x7f]+", "", url)
     match = _SCHEME_RE.match(cleaned)
     return match is None or match.group(1).lower() in SAFE_SCHEMES
-
-
-def slugify(text: str, max_length: int = 0) -> str:
-    """ASCII, lower-case, hyphenated, for heading ids and new file names (python-slugify).
-
-    Other scripts are transliterated rather than dropped: "Straße" is
-    ``strasse`` and "日本語" ``ri-ben-yu``.  With *max_length* the slug is cut
-    at a word boundary.
-    """
-    from slugify import (
-        slugify as transliterate,  # only headings and `journeys new` need it
-    )
-
-    return transliterate(text, max_length=max_length, word_boundary=bool(max_length))
 
 
 @dataclass(frozen=True, slots=True)

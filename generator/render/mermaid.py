@@ -13,7 +13,6 @@ import re
 
 from ..model import Journey, Site
 
-
 # Mermaid's journey lexer tries these before a task's text, ignoring case (title and
 # section need a space after them; journey needs nothing).
 _KEYWORDS = ("journey", "title", "section", "acctitle", "accdescr")

@@ -1,45 +1,31 @@
-"""HTML pages: one Jinja environment per build, one function per page type.
+"""HTML pages: one Jinja environment per build (see :mod:`.templates`), one function per page type.
 
-The site's ``templates/`` folder is searched before the theme's, so a site
-overrides any theme file by giving one of the same name.  Autoescaping is on
-for every template and content only ever reaches templates as data, so text
-such as ``{{ 7 * 7 }}`` or ``<script>`` in a journey is shown, never run.
+Autoescaping is on for every template and content only ever reaches templates
+as data, so text such as ``{{ 7 * 7 }}`` or ``<script>`` in a journey is
+shown, never run.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import shutil
-import time
-from collections.abc import Callable
+import re
 from functools import cached_property
 from itertools import islice
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from jinja2 import (
-    ChoiceLoader,
-    Environment,
-    FileSystemBytecodeCache,
-    FileSystemLoader,
-    StrictUndefined,
-    TemplateError,
-    TemplateSyntaxError,
-    meta,
-)
-from jinja2.bccache import Bucket
+from jinja2 import TemplateError, TemplateSyntaxError
 from markupsafe import Markup
 
-from .. import __version__, code_identity
-from ..config import BUILTIN_THEMES, SiteConfig, theme_dir
+from .. import __version__
 from ..deps import PAGE_SIZE, PERSONA_PAGE_SIZE, page_count, page_of
 from ..diagnostics import ContentError, Report
 from ..insights import insights
 from ..model import Journey, Persona, Site, Touchpoint
 from .charts import experience_curve, experience_series, signed
 from .markdown import Markdown
+from .templates import environment
 from .views import (
     Links,
     card_filters,
@@ -58,6 +44,14 @@ from .views import (
 )
 
 Page = tuple[str, str]
+WIDE_DIAGRAM = 520  # points: wider than a portrait A4 page's text, so print gives it a landscape page
+_WIDTH_RE = re.compile(r'<svg[^>]*?\swidth="([\d.]+)pt"')
+
+
+def _points_wide(svg: str) -> float:
+    """The width Graphviz gave the diagram, in points (0 when it says none)."""
+    match = _WIDTH_RE.search(svg[:2000])
+    return float(match.group(1)) if match else 0.0
 
 
 def paged_path(folder: str, number: int) -> str:
@@ -70,137 +64,6 @@ def paged_path(folder: str, number: int) -> str:
 def pager(folder: str, items: int, size: int = PAGE_SIZE) -> list[tuple[int, str]]:
     """Number and path of every page of a list of *items* journeys, *size* to a page."""
     return [(n, paged_path(folder, n)) for n in range(1, page_count(items, size) + 1)]
-
-
-def template_dirs(config: SiteConfig) -> list[Path]:
-    """Where templates come from, in priority order: the site's, then the theme's."""
-    dirs = []
-    own = config.root / "templates"
-    if own.is_dir():
-        dirs.append(own)
-    dirs.append(theme_dir(config) / "templates")
-    return dirs
-
-
-# What a template may use and still show nothing of the documents: settings and pure helpers.
-SETTINGS_ONLY = frozenset({
-    "config", "generator", "links", "page_path", "section", "page_number", "pages", "stages", "stage_titles",
-    "emotion", "visibility", "indicator_kind", "feeling", "signed", "counted",
-})
-
-
-def custom_templates(config: SiteConfig) -> frozenset[str]:
-    """The templates of this site that differ from the built-in theme's and may show documents.
-
-    Incremental builds know what the built-in pages show.  A template of the
-    site's own (or another theme's) that uses anything beyond settings and
-    pure helpers may show more, so the dependency map makes its page, or for a
-    layout, macros or partial every page, read every document.
-    """
-    builtin = BUILTIN_THEMES / "default" / "templates"
-    env = Environment()
-    allowed = SETTINGS_ONLY | env.globals.keys()
-    seen: set[str] = set()
-    custom: set[str] = set()
-    for folder in template_dirs(config):  # the first folder holding a name is the one used
-        if folder.resolve() == builtin.resolve():
-            break
-        for path in sorted(folder.rglob("*.html")):
-            name = path.relative_to(folder).as_posix()
-            if name in seen:
-                continue
-            seen.add(name)
-            try:
-                text = path.read_bytes()
-                if (builtin / name).is_file() and text == (builtin / name).read_bytes():
-                    continue
-                uses = meta.find_undeclared_variables(env.parse(text.decode("utf-8")))
-            except (OSError, UnicodeDecodeError, TemplateSyntaxError):
-                custom.add(name)  # the build reports a broken template; until then assume the worst
-                continue
-            if not uses <= allowed:
-                custom.add(name)
-    return frozenset(custom)
-
-
-def environment(
-    config: SiteConfig, cache_dir: Path | None, markdown: Callable[[str | None], Markup] | None = None
-) -> Environment:
-    """The Jinja environment for a site's templates, with its filters but not the model (see :class:`Pages`).
-
-    Compiling the templates costs more than rendering a journey page, so with
-    a build cache Jinja keeps the compiled code there, checked against each
-    template's source.  Without *markdown* the environment can compile
-    templates (which only checks that filters exist) but not render them.
-    """
-    bytecode = None
-    if cache_dir is not None:
-        folder = cache_dir / f"{_COMPILED}{code_identity()}"  # compiled by this code, with its settings
-        folder.mkdir(parents=True, exist_ok=True)
-        os.utime(folder)  # in use: see prune_compiled_templates
-        bytecode = _BytecodeCache(str(folder))
-    env = Environment(
-        loader=ChoiceLoader([FileSystemLoader(str(d)) for d in template_dirs(config)]),
-        bytecode_cache=bytecode,
-        autoescape=True,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-    env.filters["markdown"] = markdown or _compile_only
-    env.filters["tojson_attr"] = lambda value: json.dumps(value, ensure_ascii=False, sort_keys=True)
-    return env
-
-
-_COMPILED = "templates-"  # + the code identity: a folder of compiled templates in the build cache
-_UNUSED_DAYS = 7
-
-
-class _BytecodeCache(FileSystemBytecodeCache):
-    """Jinja's compiled templates; like every cache here, one that cannot be written only costs time.
-
-    (Another journeydocs, a preview of the code before a ``git pull`` say, may
-    prune this folder while it is in use.)
-    """
-
-    def dump_bytecode(self, bucket: Bucket) -> None:
-        with contextlib.suppress(OSError):
-            super().dump_bytecode(bucket)
-
-
-def prune_compiled_templates(cache_dir: Path, now: float | None = None) -> None:
-    """Delete the compiled templates of other journeydocs code that no build used for a week."""
-    now = time.time() if now is None else now
-    mine = f"{_COMPILED}{code_identity()}"
-    for folder in cache_dir.glob(f"{_COMPILED}*"):
-        with contextlib.suppress(OSError):
-            if folder.name != mine and folder.is_dir() and now - folder.stat().st_mtime > _UNUSED_DAYS * 86_400:
-                shutil.rmtree(folder, ignore_errors=True)
-
-
-def _compile_only(text: str | None) -> Markup:
-    raise RuntimeError("this template environment compiles templates; it cannot render Markdown")
-
-
-def compile_templates(config: SiteConfig, cache_dir: Path) -> None:
-    """Compile the site's templates into the build cache, before the model exists.
-
-    A cold build calls this while the parsing workers run and its own process
-    would only wait, so :meth:`Pages.preload` later finds the compiled code
-    instead of compiling on the build's critical path.  A template that does
-    not compile is left for the build to report, at its line.
-    """
-    try:
-        env = environment(config, cache_dir)
-        names = env.list_templates(extensions=["html"])
-    except OSError:  # no cache folder to compile into: the build will say why, if it matters
-        return
-    for name in names:
-        try:
-            env.get_template(name)
-        except (OSError, UnicodeDecodeError, TemplateError):
-            continue
 
 
 class Pages:
@@ -326,6 +189,7 @@ class Pages:
             f"journeys/{journey.slug}/index.html",
             journey=journey,
             diagram=Markup(svg),
+            diagram_wide=_points_wide(svg) > WIDE_DIAGRAM,
             journey_map=journey_map(site, journey),
             curve=Markup(curve),
             series=series,

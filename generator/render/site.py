@@ -24,7 +24,8 @@ from . import diagram, graphviz
 from .feeds import catalogue, journey_json, sitemap
 from .markdown import Markdown
 from .mermaid import mermaid_journey
-from .pages import Pages, compile_templates, pager
+from .pages import Pages, pager
+from .templates import compile_templates
 
 Output = list[tuple[str, str | bytes]]
 SMALL_BUILD = 24  # jobs; below this, worker processes cost more than they save

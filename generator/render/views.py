@@ -204,7 +204,7 @@ _KINDS = {
 }
 
 
-def emotion_html(value: int | float | Feeling | None) -> Markup:
+def emotion_html(value: float | Feeling | None) -> Markup:
     """An emotion as mark, number and (for screen readers) word."""
     if isinstance(value, int) or value is None:
         cached = _EMOTION_HTML.get(value)

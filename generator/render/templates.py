@@ -1,0 +1,164 @@
+"""The Jinja side of a site: where its templates come from, how they are compiled and cached.
+
+The site's ``templates/`` folder is searched before the theme's, so a site
+overrides any theme file by giving one of the same name.  Compiled templates
+are kept in the build cache, one folder per journeydocs code, and compiled
+ahead while the parsing workers run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from jinja2 import (
+    ChoiceLoader,
+    Environment,
+    FileSystemBytecodeCache,
+    FileSystemLoader,
+    StrictUndefined,
+    TemplateError,
+    TemplateSyntaxError,
+    meta,
+)
+from jinja2.bccache import Bucket
+from markupsafe import Markup
+
+from .. import code_identity
+from ..config import BUILTIN_THEMES, SiteConfig, theme_dir
+
+
+def template_dirs(config: SiteConfig) -> list[Path]:
+    """Where templates come from, in priority order: the site's, then the theme's."""
+    dirs = []
+    own = config.root / "templates"
+    if own.is_dir():
+        dirs.append(own)
+    dirs.append(theme_dir(config) / "templates")
+    return dirs
+
+
+# What a template may use and still show nothing of the documents: settings and pure helpers.
+SETTINGS_ONLY = frozenset({
+    "config", "generator", "links", "page_path", "section", "page_number", "pages", "stages", "stage_titles",
+    "emotion", "visibility", "indicator_kind", "feeling", "signed", "counted",
+})
+
+
+def custom_templates(config: SiteConfig) -> frozenset[str]:
+    """The templates of this site that differ from the built-in theme's and may show documents.
+
+    Incremental builds know what the built-in pages show.  A template of the
+    site's own (or another theme's) that uses anything beyond settings and
+    pure helpers may show more, so the dependency map makes its page, or for a
+    layout, macros or partial every page, read every document.
+    """
+    builtin = BUILTIN_THEMES / "default" / "templates"
+    env = Environment()
+    allowed = SETTINGS_ONLY | env.globals.keys()
+    seen: set[str] = set()
+    custom: set[str] = set()
+    for folder in template_dirs(config):  # the first folder holding a name is the one used
+        if folder.resolve() == builtin.resolve():
+            break
+        for path in sorted(folder.rglob("*.html")):
+            name = path.relative_to(folder).as_posix()
+            if name in seen:
+                continue
+            seen.add(name)
+            try:
+                text = path.read_bytes()
+                if (builtin / name).is_file() and text == (builtin / name).read_bytes():
+                    continue
+                uses = meta.find_undeclared_variables(env.parse(text.decode("utf-8")))
+            except (OSError, UnicodeDecodeError, TemplateSyntaxError):
+                custom.add(name)  # the build reports a broken template; until then assume the worst
+                continue
+            if not uses <= allowed:
+                custom.add(name)
+    return frozenset(custom)
+
+
+def environment(
+    config: SiteConfig, cache_dir: Path | None, markdown: Callable[[str | None], Markup] | None = None
+) -> Environment:
+    """The Jinja environment for a site's templates, with its filters but not the model (see :class:`Pages`).
+
+    Compiling the templates costs more than rendering a journey page, so with
+    a build cache Jinja keeps the compiled code there, checked against each
+    template's source.  Without *markdown* the environment can compile
+    templates (which only checks that filters exist) but not render them.
+    """
+    bytecode = None
+    if cache_dir is not None:
+        folder = cache_dir / f"{_COMPILED}{code_identity()}"  # compiled by this code, with its settings
+        folder.mkdir(parents=True, exist_ok=True)
+        os.utime(folder)  # in use: see prune_compiled_templates
+        bytecode = _BytecodeCache(str(folder))
+    env = Environment(
+        loader=ChoiceLoader([FileSystemLoader(str(d)) for d in template_dirs(config)]),
+        bytecode_cache=bytecode,
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["markdown"] = markdown or _compile_only
+    env.filters["tojson_attr"] = lambda value: json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return env
+
+
+_COMPILED = "templates-"  # + the code identity: a folder of compiled templates in the build cache
+_UNUSED_DAYS = 7
+
+
+class _BytecodeCache(FileSystemBytecodeCache):
+    """Jinja's compiled templates; like every cache here, one that cannot be written only costs time.
+
+    (Another journeydocs, a preview of the code before a ``git pull`` say, may
+    prune this folder while it is in use.)
+    """
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        with contextlib.suppress(OSError):
+            super().dump_bytecode(bucket)
+
+
+def prune_compiled_templates(cache_dir: Path, now: float | None = None) -> None:
+    """Delete the compiled templates of other journeydocs code that no build used for a week."""
+    now = time.time() if now is None else now
+    mine = f"{_COMPILED}{code_identity()}"
+    for folder in cache_dir.glob(f"{_COMPILED}*"):
+        with contextlib.suppress(OSError):
+            if folder.name != mine and folder.is_dir() and now - folder.stat().st_mtime > _UNUSED_DAYS * 86_400:
+                shutil.rmtree(folder, ignore_errors=True)
+
+
+def _compile_only(text: str | None) -> Markup:
+    raise RuntimeError("this template environment compiles templates; it cannot render Markdown")
+
+
+def compile_templates(config: SiteConfig, cache_dir: Path) -> None:
+    """Compile the site's templates into the build cache, before the model exists.
+
+    A cold build calls this while the parsing workers run and its own process
+    would only wait, so :meth:`Pages.preload` later finds the compiled code
+    instead of compiling on the build's critical path.  A template that does
+    not compile is left for the build to report, at its line.
+    """
+    try:
+        env = environment(config, cache_dir)
+        names = env.list_templates(extensions=["html"])
+    except OSError:  # no cache folder to compile into: the build will say why, if it matters
+        return
+    for name in names:
+        try:
+            env.get_template(name)
+        except (OSError, UnicodeDecodeError, TemplateError):
+            continue
