@@ -20,7 +20,6 @@ from generator.serve import Preview, Watcher, preview_folder
 from .conftest import MINI, ROOT
 
 
-
 class Running:
     def __init__(self, site: Path, output: Path) -> None:
         self.site = site
