@@ -196,6 +196,8 @@ def parse_source(source: Source, raw: bytes) -> tuple[Document | None, list[Diag
     except YamlProblem as exc:
         return problem(exc.line + 1, exc.col + 1, exc.message)
     diagnostics = [Diagnostic(rel, p.line + 1, p.col + 1, Severity.ERROR, p.message) for p in parsed.problems]
+    if not parsed.usable:
+        return None, diagnostics
     data = parsed.data
     where = "the file" if is_yaml else "the front matter"
     if data is None:

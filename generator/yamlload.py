@@ -92,6 +92,7 @@ class Parsed:
     data: object
     positions: Positions
     problems: list[YamlProblem]
+    usable: bool = True  # False: the problems leave no document worth checking further
 
 
 def parse(text: str, line_offset: int = 0, positions: bool = True) -> Parsed:
@@ -120,7 +121,7 @@ def parse(text: str, line_offset: int = 0, positions: bool = True) -> Parsed:
     if node is None:
         return Parsed(None, builder.positions, [])
     data = builder.build(node, (), 0, frozenset())
-    return Parsed(data, builder.positions, builder.problems)
+    return Parsed(data, builder.positions, builder.problems, usable=not builder.refused)
 
 
 def _syntax_problem(exc: yaml.MarkedYAMLError, text: str, line_offset: int) -> YamlProblem:
@@ -144,6 +145,7 @@ class _Builder:
         self.record = record
         self.positions = Positions()
         self.problems: list[YamlProblem] = []
+        self.refused = False  # a value was refused: report every such value, then drop the document
         self.count = 0
 
     def _pos(self, node: Node) -> tuple[int, int]:
@@ -171,11 +173,11 @@ class _Builder:
         inner = active | {id(node)}
         if isinstance(node, SequenceNode):
             if node.tag != _T + "seq":
-                raise self._fail(f"unsupported YAML tag '{node.tag}'", node)
+                return self._refuse(node)
             return [self.build(item, path + (i,), depth + 1, inner) for i, item in enumerate(node.value)]
         if isinstance(node, MappingNode):
             if node.tag != _T + "map":
-                raise self._fail(f"unsupported YAML tag '{node.tag}'", node)
+                return self._refuse(node)
             return self._mapping(node, path, depth, inner)
         raise self._fail("unsupported YAML node", node)  # pragma: no cover
 
@@ -268,4 +270,9 @@ class _Builder:
                 return int(text)
         except ValueError:
             raise self._fail(f"cannot read the number {text!s:.40} (quote it to keep it as text)", node) from None
-        raise self._fail(f"unsupported YAML tag '{tag}' (only plain values, lists and mappings)", node)
+        return self._refuse(node)
+
+    def _refuse(self, node: Node) -> None:
+        """A tagged value (``!!python/...``, ``!custom``): an error, and the search goes on for more."""
+        self.problems.append(self._fail(f"unsupported YAML tag '{node.tag}' (only plain values, lists and mappings)", node))
+        self.refused = True

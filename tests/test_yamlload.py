@@ -34,8 +34,15 @@ def test_duplicate_keys_are_reported_and_the_first_kept() -> None:
     ],
 )
 def test_unsafe_and_unknown_tags_are_errors(text: str) -> None:
-    with pytest.raises(YamlProblem, match="unsupported YAML tag"):
-        parse(text)
+    parsed = parse(text)
+    assert not parsed.usable
+    assert [p.message.split(" (")[0].startswith("unsupported YAML tag") for p in parsed.problems] == [True]
+
+
+def test_every_tagged_value_of_a_file_is_reported_in_one_run() -> None:
+    parsed = parse("a: !custom 3\nb: !!binary aGVsbG8=\nc: [1, !!set {x}]\nd: ok\n", line_offset=1)
+    assert [(p.line, p.col) for p in parsed.problems] == [(1, 3), (2, 3), (3, 7)]
+    assert not parsed.usable
 
 
 def test_alias_bomb_is_bounded() -> None:
