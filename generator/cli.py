@@ -126,7 +126,7 @@ def _check_base_url(ctx: click.Context, param: click.Parameter, value: str | Non
     "--base-url", default=None, callback=_check_base_url,
     help="Override base_url from site.toml (for preview deployments; '' for none).",
 )
-@click.option("--workers", type=click.IntRange(min=0), default=None, help="Render processes (default: one per core).")
+@click.option("--workers", type=click.IntRange(min=0), default=None, help="Worker processes for parsing and rendering (default: one per core).")
 @click.option("--search/--no-search", default=None, help="Build the Pagefind search index (default: build.search).")
 @click.option("--no-cache", is_flag=True, help="Ignore and do not write the build cache.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no final line; problems are still shown.")

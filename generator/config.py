@@ -47,7 +47,6 @@ def slugify(text: str, max_length: int = 0) -> str:
     return hyphenate(unidecode(text), max_length=max_length, word_boundary=bool(max_length))
 
 
-
 @dataclass(frozen=True, slots=True)
 class StageDef:
     id: str
@@ -136,7 +135,7 @@ def is_base_url(url: str) -> bool:
         parts = urlsplit(url)
     except ValueError:  # such as an unclosed [ of an IPv6 host
         return False
-    plain = not (parts.query or parts.fragment or "?" in url or "#" in url or any(c.isspace() for c in url))
+    plain = not any(c in "?#" or c.isspace() for c in url)  # no query, fragment or space
     return parts.scheme in ("http", "https") and bool(parts.netloc) and plain
 
 

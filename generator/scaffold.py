@@ -13,7 +13,7 @@ import yaml
 
 from .config import SLUG_RE, SiteConfig, slugify
 from .diagnostics import UsageError
-from .load import FOLDERS, discover
+from .load import FOLDERS, Source, discover
 
 MAX_SLUG = 80  # characters of a new file's name, cut at a word: file systems allow 255 bytes
 
@@ -30,9 +30,8 @@ def _yaml_slug(slug: str) -> str:
     return slug if plain else _yaml_text(slug)
 
 
-def _existing(config: SiteConfig, kind: str) -> dict[str, Path]:
-    """Slug (lower-case) -> file of every document of *kind*, found as the build finds them."""
-    sources, _ = discover(config.root)
+def _existing(sources: list[Source], kind: str) -> dict[str, Path]:
+    """Slug (lower-case) -> file of every document of *kind*."""
     return {s.slug.lower(): s.path for s in sources if s.kind == kind}
 
 
@@ -42,7 +41,8 @@ def new_document(config: SiteConfig, kind: str, name: str) -> Path:
     slug = slugify(name, max_length=MAX_SLUG)
     if not slug:
         raise UsageError(f"cannot make a file name from {name!r}: use letters or digits")
-    existing = _existing(config, kind).get(slug)
+    sources, _ = discover(config.root)  # the files the build would find
+    existing = _existing(sources, kind).get(slug)
     if existing is not None:
         raise UsageError(f"{existing.relative_to(config.root).as_posix()} already exists with the slug '{slug}'; not overwriting it")
     if kind == "persona":
@@ -50,7 +50,7 @@ def new_document(config: SiteConfig, kind: str, name: str) -> Path:
     elif kind == "touchpoint":
         text = _touchpoint(name)
     else:
-        text = _journey(config, name)
+        text = _journey(config, name, sources)
     folder = config.root / "content" / FOLDERS[kind]
     path = folder / f"{slug}.md"
     try:
@@ -93,9 +93,9 @@ Describe {name}: who runs it, when it is open, what it offers.
 """
 
 
-def _journey(config: SiteConfig, name: str) -> str:
-    personas = sorted(s for s in _existing(config, "persona") if SLUG_RE.match(s))  # valid slugs only
-    touchpoints = sorted(s for s in _existing(config, "touchpoint") if SLUG_RE.match(s))
+def _journey(config: SiteConfig, name: str, sources: list[Source]) -> str:
+    personas = sorted(s for s in _existing(sources, "persona") if SLUG_RE.match(s))  # valid slugs only
+    touchpoints = sorted(s for s in _existing(sources, "touchpoint") if SLUG_RE.match(s))
     first, last = config.stages[0], config.stages[-1]
     persona = personas[0] if personas else None
     touchpoint = touchpoints[0] if touchpoints else None

@@ -219,8 +219,8 @@ class _Builder:
             for source in sources:
                 if not isinstance(source, MappingNode):
                     raise self._fail("'<<' merges a mapping or a list of mappings", key_node)
-                # Keys already set win (YAML's rule), and keep their own positions.
-                # (also over a merge inside the merged mapping).
+                # Keys already set win (YAML's rule) and keep their own positions, also
+                # over a merge inside the merged mapping.
                 result.update(self._mapping(source, path, depth + 1, active | {id(source)}, skip | frozenset(result)))
         return result
 
@@ -257,19 +257,15 @@ class _Builder:
             digits = text.lstrip("+-")
             if not digits.isdigit() or (len(digits) > 1 and digits[0] == "0"):
                 return text
+            if len(digits) > 4000:  # Python refuses to read longer ones
+                raise self._fail(f"cannot read the number {text!s:.40} (quote it to keep it as text)", node)
+            return int(text)
         if tag == _T + "timestamp" or tag == _T + "float":
             return text
         if tag == _T + "null":
             return None
         if tag == _T + "bool":
             return text.lower() in ("true", "yes", "on", "y")
-        try:
-            if tag == _T + "int":
-                if len(text) > 4000:
-                    raise ValueError("integer too long")
-                return int(text)
-        except ValueError:
-            raise self._fail(f"cannot read the number {text!s:.40} (quote it to keep it as text)", node) from None
         return self._refuse(node)
 
     def _refuse(self, node: Node) -> None:

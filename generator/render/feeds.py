@@ -113,7 +113,7 @@ def sitemap(base_url: str, paths: list[str], built: str | None = None) -> str:
     lastmod = f"<lastmod>{built}</lastmod>" if built else ""
     lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
     for path in sorted(paths):
-        url = base_url + (path.removesuffix("index.html"))
+        url = base_url + path.removesuffix("index.html")
         lines.append(f"  <url><loc>{escape(url, quote=False)}</loc>{lastmod}</url>")
     lines.append("</urlset>")
     return "\n".join(lines) + "\n"

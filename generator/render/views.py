@@ -389,4 +389,3 @@ def emotion_strip(context: Context, travel: PersonaJourney) -> Markup:
         f'<td class="{f.css}">{emotion_html(f) if n else _NOT_INVOLVED}</td>' for _, f, n in travel.by_stage
     )
     return Markup(f"<thead><tr>{head}</tr></thead>\n      <tbody><tr>{cells}</tr></tbody>")
-
