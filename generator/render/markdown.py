@@ -51,6 +51,7 @@ class Markdown:
 
         md = MarkdownIt("commonmark", {"html": False, "typographer": False})
         md.enable(["table", "strikethrough"])
+        md.disable(["html_block", "html_inline"])  # with raw HTML off they only ever decline, on every line
         md.use(footnote_plugin).use(deflist_plugin).use(tasklists_plugin)
         md.validateLink = safe_link  # type: ignore[method-assign]
         self._md = md
