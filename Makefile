@@ -8,8 +8,10 @@
 # venv (statically linked and built with profile-guided optimisation, it builds a
 # catalogue some 13 % faster than a default pyenv build), else python3.11 or
 # python3 from PATH. `make PYTHON=/path/to/python3.11 site` chooses another.
+# When none can, the first on PATH is used, so that its own message says what to install.
 PYTHON ?= $(shell for p in /usr/bin/python3.11 "$$(command -v python3.11)" "$$(command -v python3)"; do \
-	[ -n "$$p" ] && "$$p" -c 'import ensurepip, venv' 2>/dev/null && { echo "$$p"; break; }; done)
+	[ -n "$$p" ] && "$$p" -c 'import ensurepip, venv' 2>/dev/null && { echo "$$p"; exit 0; }; done; \
+	command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --disable-pip-version-check -q
