@@ -30,7 +30,8 @@ serve: $(VENV)/.installed
 	$(BIN)/journeys serve
 
 bench: $(VENV)/.installed
-	$(BIN)/python -m compileall -q generator bench
+	$(BIN)/python -m compileall -q generator
+	$(BIN)/python -m compileall -q -l bench
 	$(BIN)/python -m bench
 
 fuzz: $(VENV)/.installed-test

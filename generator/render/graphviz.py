@@ -88,8 +88,8 @@ def session() -> Iterator[None]:
     """
     with _STDERR_LOCK:
         depth = getattr(_QUIET, "depth", 0)
-        _QUIET.depth = depth + 1
         try:
+            _QUIET.depth = depth + 1
             if depth:
                 yield
             else:

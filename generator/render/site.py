@@ -70,6 +70,9 @@ class Renderer:
             for slug in slugs:
                 self._diagrams[slug] = self._diagram(slug)
 
+    def discard_diagrams(self) -> None:
+        self._diagrams.clear()
+
     def run(self, job: Job) -> Output:
         kind = job[0]
         site, pages = self.site, self.pages
@@ -183,11 +186,14 @@ def _work(args: tuple[list[Job], str]) -> tuple[list[tuple[Job, list[tuple[str, 
     jobs, staging = args
     assert _WORKER is not None
     before_d, before_p = _WORKER.diagram_seconds, _WORKER.page_seconds
-    _WORKER.lay_out([job[1] for job in jobs if job[0] == "journey"])
     done = []
-    for job in jobs:
-        files = [(rel, write_file(Path(staging), rel, data)) for rel, data in _WORKER.run(job)]
-        done.append((job, files))
+    try:
+        _WORKER.lay_out([job[1] for job in jobs if job[0] == "journey"])
+        for job in jobs:
+            files = [(rel, write_file(Path(staging), rel, data)) for rel, data in _WORKER.run(job)]
+            done.append((job, files))
+    finally:
+        _WORKER.discard_diagrams()  # none of a failed batch may be taken for a later one
     return done, _WORKER.diagram_seconds - before_d, _WORKER.page_seconds - before_p
 
 
