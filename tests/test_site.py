@@ -262,6 +262,22 @@ def test_graphviz_stderr_keeps_everything_but_fontconfig_noise(capfd: pytest.Cap
     assert capfd.readouterr().err == "Warning: something Graphviz really means\n"
 
 
+def test_a_graphviz_session_diverts_stderr_once_and_always_gives_it_back(capfd: pytest.CaptureFixture[str]) -> None:
+    """Sessions nest (a run of diagrams, each in its own): the noise goes, the rest comes out, fd 2 returns."""
+    from generator.render.graphviz import session
+
+    before = os.fstat(2).st_ino
+    with pytest.raises(RuntimeError), session():
+        with session():
+            os.write(2, b"Fontconfig error: Cannot load default config file\n")
+            os.write(2, b"Warning: kept\n")
+        os.write(2, b"Fontconfig warning: ignoring UTF-8: not a valid region tag\n")
+        raise RuntimeError("a diagram failed")
+    assert os.fstat(2).st_ino == before
+    os.write(2, b"after\n")
+    assert capfd.readouterr().err == "Warning: kept\nafter\n"
+
+
 def test_diagram_edge_labels_come_from_flow(mini: Path) -> None:
     svg = diagram_svg(page(mini, "journeys/order-service/index.html"))
     labelled = [g for g in svg.iter("g") if "edge" in g.classes and "next cycle" in g.text]
