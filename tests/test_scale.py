@@ -204,3 +204,18 @@ def test_templates_compiled_while_parsing_are_the_ones_the_pages_use(tmp_path: P
     journey = next(iter(site.journeys.values()))
     path, html = pages.journey(journey, "<svg></svg>")
     assert path == f"journeys/{journey.slug}/index.html" and journey.title in html
+
+
+@pytest.mark.parametrize(("seconds", "median"), [([3.0, 1.0, 2.0], 2.0), ([4.0, 1.0, 3.0, 2.0], 2.0), ([5.0], 5.0)])
+def test_the_benchmark_reports_the_median_cold_build_with_its_runs_in_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seconds: list[float], median: float
+) -> None:
+    """Of an even number of runs the faster middle one: the record of a real run, phases and all."""
+    import bench.__main__ as bench
+
+    runs = iter(seconds)
+    monkeypatch.setattr(bench, "settle", lambda pause: None)
+    monkeypatch.setattr(bench, "measure", lambda mode, site: {"seconds": (s := next(runs)), "phases": {"render": s}})
+    result = bench.cold(tmp_path, 0, len(seconds))
+    assert result["seconds"] == median and result["phases"] == {"render": median}
+    assert result.get("runs", seconds) == seconds
