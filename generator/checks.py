@@ -46,32 +46,17 @@ def run_checks(site: Site, documents: Mapping[str, Document], report: Report) ->
             if not shared:
                 where = ("stages", "co-create") if "co-create" in journey.stage_ids else ("relationship",)
                 warn("JD107", where, "a partnership needs shared work at co-create, but none is in the band of visibility", key=True)
-    drafts = _draft_uses(site, documents)  # work in progress uses them too, even where drafts are not built
-    used_personas = {p for j in site.journeys.values() for p in j.personas} | drafts["persona"]
+    used_personas = {p for j in site.journeys.values() for p in j.personas}
     for slug in site.personas:
-        if slug not in used_personas:
+        if slug not in used_personas and doc_key("persona", slug) not in site.draft_uses:
             doc = documents[doc_key("persona", slug)]
             line, col = doc.positions.key(("name",))
             report.warning(doc.rel, line, col, f"persona '{slug}' is not in any journey", "JD104")
     for slug, uses in site.touchpoint_uses.items():
-        if not uses and slug not in drafts["touchpoint"]:
+        if not uses and doc_key("touchpoint", slug) not in site.draft_uses:
             doc = documents[doc_key("touchpoint", slug)]
             line, col = doc.positions.key(("name",))
             report.warning(doc.rel, line, col, f"touchpoint '{slug}' is not used by any journey", "JD105")
-
-
-def _draft_uses(site: Site, documents: Mapping[str, Document]) -> dict[str, set[str]]:
-    """The personas and touchpoints named by draft journeys that this build leaves out."""
-    uses: dict[str, set[str]] = {"persona": set(), "touchpoint": set()}
-    for doc in documents.values():
-        if doc.kind != "journey" or doc.slug in site.journeys or doc.data.get("draft") is not True:
-            continue
-        uses["persona"].update(p for p in doc.data.get("personas") or () if isinstance(p, str))
-        for entry in (doc.data.get("stages") or {}).values():
-            for item in (entry or {}).get("interactions") or ():
-                if isinstance(item, dict) and isinstance(item.get("touchpoint"), str):
-                    uses["touchpoint"].add(item["touchpoint"])
-    return uses
 
 
 def doc_persona(doc: Document, stage: str, index: int) -> bool:

@@ -14,7 +14,7 @@ from types import MappingProxyType
 from typing import NamedTuple
 
 from .config import SiteConfig
-from .load import Document
+from .load import Document, doc_key
 from .validate import FLOW_RE
 
 CX_ROLES = frozenset({"customer", "sponsor"})
@@ -166,6 +166,9 @@ class Site:
     stage_journeys: Mapping[str, tuple[str, ...]] = field(repr=False)  # in catalogue order
     related: Mapping[str, tuple[str, ...]] = field(repr=False)
     tags: tuple[str, ...] = ()  # every journey's tags, for the catalogue's filter
+    # persona:… and touchpoint:… keys that draft journeys name when drafts are not built:
+    # work in progress uses them too (practice checks JD104 and JD105)
+    draft_uses: frozenset[str] = frozenset()
 
     def stage(self, stage_id: str) -> Stage:
         for stage in self.stages:  # a handful of stages: a scan beats building an index per call
@@ -217,6 +220,7 @@ def build_site(
     personas: dict[str, Persona] = {}
     touchpoints: dict[str, Touchpoint] = {}
     journeys: list[Journey] = []
+    left_out: list[Journey] = []  # drafts, when they are not built
     for doc in documents:
         d = doc.data
         if doc.kind == "persona":
@@ -229,9 +233,10 @@ def build_site(
                 doc.slug, d["name"], _text(d.get("channel")), _text(d.get("owner")),
                 _text(d.get("summary")), doc.body, doc.rel,
             )
-        elif drafts or not d.get("draft", False):
+        else:
             old = reuse.get(doc.slug)
-            journeys.append(old if old is not None and old.digest == doc.digest and old.rel == doc.rel else _journey(doc, order))
+            journey = old if old is not None and old.digest == doc.digest and old.rel == doc.rel else _journey(doc, order)
+            (journeys if drafts or not journey.draft else left_out).append(journey)
     journeys.sort(key=lambda j: (j.title.casefold(), j.slug))
     by_slug = {j.slug: j for j in journeys}
 
@@ -276,6 +281,10 @@ def build_site(
         stage_journeys=frozen({k: tuple(v) for k, v in stage_journeys.items()}),
         related=frozen({k: tuple(sorted(v, key=lambda s: (by_slug[s].title.casefold(), s))) for k, v in related.items()}),
         tags=tuple(sorted({t for j in journeys for t in j.tags}, key=str.casefold)),
+        draft_uses=frozenset(
+            [doc_key("persona", p) for j in left_out for p in j.personas]
+            + [doc_key("touchpoint", i.touchpoint) for j in left_out for i in j.interactions]
+        ),
     )
 
 
