@@ -57,7 +57,6 @@ class Renderer:
         self.diagram_seconds = 0.0
         self.page_seconds = 0.0
         self._diagrams: dict[str, str] = {}  # journey slug -> its SVG, laid out ahead of its page
-        self._last_diagram = 0.0
 
     def lay_out(self, slugs: list[str]) -> None:
         """Draw the diagrams of the journeys *slugs* now, one after another, ahead of their pages.
@@ -76,7 +75,7 @@ class Renderer:
     def run(self, job: Job) -> Output:
         kind = job[0]
         site, pages = self.site, self.pages
-        start = time.perf_counter()
+        start, drawing = time.perf_counter(), self.diagram_seconds
         try:
             if kind == "journey":
                 return self._journey(job[1])
@@ -104,16 +103,13 @@ class Renderer:
             if kind == "static":
                 return self._static()
             raise ValueError(f"unknown job {job!r}")
-        finally:
-            self.page_seconds += time.perf_counter() - start
+        finally:  # a diagram drawn for this job counts as diagram time, not page time
+            self.page_seconds += time.perf_counter() - start - (self.diagram_seconds - drawing)
 
     def _journey(self, slug: str) -> Output:
         site = self.site
         journey = site.journeys[slug]
-        svg = self._diagrams.pop(slug, None)
-        if svg is None:
-            svg = self._diagram(slug)
-            self.page_seconds -= self._last_diagram  # counted as diagram time, not page time
+        svg = self._diagrams.pop(slug, None) or self._diagram(slug)
         folder = f"journeys/{slug}"
         return [
             (f"{folder}/diagram.svg", svg),
@@ -140,8 +136,7 @@ class Renderer:
                 raise ContentError(report) from None
             if self.cache:
                 self.cache.put(key, svg)
-        self._last_diagram = time.perf_counter() - start
-        self.diagram_seconds += self._last_diagram
+        self.diagram_seconds += time.perf_counter() - start
         return svg
 
     def _feeds(self) -> Output:
