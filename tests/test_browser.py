@@ -181,6 +181,10 @@ def test_dark_mode_and_print_render(browser, base_url: str) -> None:
     background = tab.evaluate("getComputedStyle(document.body).backgroundColor")
     assert background == "rgb(15, 20, 25)"
     _shot(tab, "journey-dark")
+    tab.emulate_media(media="print", color_scheme="dark")  # printed from a dark screen: paper colours all the same
+    assert tab.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(255, 255, 255)"
+    map_head = "getComputedStyle(document.querySelector('.journey-map thead th')).backgroundColor"
+    assert tab.evaluate(map_head) == "rgb(246, 248, 250)"  # the light panel, not the dark one
     tab.emulate_media(media="print", color_scheme="light")
     assert not tab.locator(".site-header nav").is_visible()
     assert tab.locator("table.journey-map").is_visible()
