@@ -15,6 +15,9 @@ PYTHON ?= $(shell for p in /usr/bin/python3.11 "$$(command -v python3.11)" "$$(c
 VENV := .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --disable-pip-version-check -q
+# An editable install compiles nothing, and where PYTHONDONTWRITEBYTECODE is set
+# (as in many CI images) every command would compile journeydocs from source again.
+COMPILE := $(BIN)/python -m compileall -q generator
 
 # BASE_URL overrides base_url from site.toml (preview deployments); BUILD_FLAGS adds flags such as --drafts.
 site: $(VENV)/.installed
@@ -30,7 +33,7 @@ serve: $(VENV)/.installed
 	$(BIN)/journeys serve
 
 bench: $(VENV)/.installed
-	$(BIN)/python -m compileall -q generator
+	$(COMPILE)
 	$(BIN)/python -m compileall -q -l bench
 	$(BIN)/python -m bench
 
@@ -44,11 +47,9 @@ clean:
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-# An editable install compiles nothing, and where PYTHONDONTWRITEBYTECODE is set
-# (as in many CI images) every command would compile journeydocs from source again.
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(PIP) install -e .
-	$(BIN)/python -m compileall -q generator
+	$(COMPILE)
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed

@@ -96,7 +96,6 @@ class Broadcaster:
                 client.put(None)
 
 
-
 def safe_path(root: Path, raw_path: str) -> Path | None:
     """The file a request path names inside *root*, or None for anything suspicious."""
     path = unquote(urlsplit(raw_path).path, errors="strict") if "%" in raw_path else urlsplit(raw_path).path

@@ -334,7 +334,6 @@ def test_editing_prose_rebuilds_only_the_page_that_shows_it(site: Path) -> None:
     assert set(_build(site).rendered_jobs) == {("persona", "priya-provider", "1"), ("feeds",)}
 
 
-
 def test_a_series_of_edits_equals_clean_builds(site: Path, tmp_path: Path) -> None:
     """From the third build on the output before last is recycled: it must end up exact."""
     journeys = site / "content/journeys"

@@ -29,7 +29,6 @@ def site(mini_copy: Path) -> Path:
     return mini_copy
 
 
-
 def _index(folder: Path) -> bytes:
     """The indexed pages: Pagefind's fragments (gzipped JSON, one per page: URL, title, text)."""
     return b"".join(gzip.decompress(p.read_bytes()) for p in sorted((folder / "pagefind/fragment").iterdir()))
@@ -48,7 +47,6 @@ def _same_as_clean(site: Path, tmp_path: Path, name: str, search: bool = False) 
 
 def _pages(entry: dict) -> dict[str, int]:
     return {language: data["page_count"] for language, data in entry["languages"].items()}
-
 
 
 @pytest.mark.slow

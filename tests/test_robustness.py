@@ -126,7 +126,6 @@ def test_sigint_mid_build_leaves_previous_output_untouched(tmp_path: Path) -> No
     assert [p.name for p in site.iterdir() if p.name.startswith((".journeydocs-tmp", ".journeydocs-old"))] == []
 
 
-
 def _big_site(root: Path, journeys: int) -> Path:
     files = dict(MINIMAL_SITE)
     body = MINIMAL_SITE["content/journeys/buy.md"]

@@ -218,9 +218,8 @@ def test_cli_refuses_unsafe_output_and_warns_on_public_bind(cli, make_site) -> N
     assert result.exit_code == 1 and "refusing to build into" in result.output
 
 
-def test_strict_preview_shows_the_warnings_that_stop_it(tmp_path: Path) -> None:
-    site = tmp_path / "site"
-    shutil.copytree(MINI, site, ignore=shutil.ignore_patterns(".journeydocs-cache", "public"))
+def test_strict_preview_shows_the_warnings_that_stop_it(mini_copy: Path, tmp_path: Path) -> None:
+    site = mini_copy
     preview = Preview(Options(root=site, strict=True, search=False), tmp_path / "preview", Broadcaster())
     assert preview.full()
     journey = site / "content/journeys/order-service.md"
@@ -229,9 +228,8 @@ def test_strict_preview_shows_the_warnings_that_stop_it(tmp_path: Path) -> None:
     assert preview.errors and all(":" in e and "warning" in e for e in preview.errors), preview.errors
 
 
-def test_switching_theme_in_site_toml_watches_the_new_theme(tmp_path: Path) -> None:
-    site = tmp_path / "site"
-    shutil.copytree(MINI, site, ignore=shutil.ignore_patterns(".journeydocs-cache", "public"))
+def test_switching_theme_in_site_toml_watches_the_new_theme(mini_copy: Path, tmp_path: Path) -> None:
+    site = mini_copy
     shutil.copytree(ROOT / "themes/default", site / "themes/alt")
     preview = Preview(Options(root=site, search=False), tmp_path / "preview", Broadcaster())
     assert preview.full()
@@ -246,15 +244,9 @@ def test_switching_theme_in_site_toml_watches_the_new_theme(tmp_path: Path) -> N
         watcher.stop()
 
 
-def _mini(tmp_path: Path) -> Path:
-    site = tmp_path / "site"
-    shutil.copytree(MINI, site, ignore=shutil.ignore_patterns(".journeydocs-cache", "public"))
-    return site
-
-
-def test_settings_changed_while_content_is_broken_apply_once_it_is_fixed(tmp_path: Path) -> None:
+def test_settings_changed_while_content_is_broken_apply_once_it_is_fixed(mini_copy: Path, tmp_path: Path) -> None:
     """The full rebuild a settings change needs is not forgotten because content was broken at the time."""
-    site = _mini(tmp_path)
+    site = mini_copy
     preview = Preview(Options(root=site, search=False), tmp_path / "preview", Broadcaster())
     assert preview.full()
     persona = site / "content/personas/pat-buyer.md"
@@ -271,8 +263,8 @@ def test_settings_changed_while_content_is_broken_apply_once_it_is_fixed(tmp_pat
         assert "Tiny Journeys" in (tmp_path / "preview" / page).read_text("utf-8")
 
 
-def test_a_templates_folder_made_while_serving_is_watched(tmp_path: Path) -> None:
-    site = _mini(tmp_path)
+def test_a_templates_folder_made_while_serving_is_watched(mini_copy: Path, tmp_path: Path) -> None:
+    site = mini_copy
     shutil.rmtree(site / "templates")
     output = tmp_path / "preview"
     preview = Preview(Options(root=site, search=False), output, Broadcaster())
@@ -309,8 +301,8 @@ def test_a_templates_folder_made_while_serving_is_watched(tmp_path: Path) -> Non
         watcher.stop()
 
 
-def test_warnings_do_not_stop_the_preview_and_are_kept_for_the_terminal(tmp_path: Path) -> None:
-    site = _mini(tmp_path)
+def test_warnings_do_not_stop_the_preview_and_are_kept_for_the_terminal(mini_copy: Path, tmp_path: Path) -> None:
+    site = mini_copy
     preview = Preview(Options(root=site, search=False), tmp_path / "preview", Broadcaster())
     assert preview.full() and preview.warnings == []
     journey = site / "content/journeys/order-service.md"
@@ -320,12 +312,12 @@ def test_warnings_do_not_stop_the_preview_and_are_kept_for_the_terminal(tmp_path
     assert [w.split(": warning: ")[0] for w in preview.warnings] == ["content/journeys/order-service.md:2:1"]
 
 
-def test_a_full_rebuild_that_fails_for_any_reason_is_tried_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_full_rebuild_that_fails_for_any_reason_is_tried_again(mini_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Not only broken content: a full disk or anything else leaves the preview outdated until a full build works."""
     from generator import serve
     from generator.diagnostics import OutputError
 
-    site = _mini(tmp_path)
+    site = mini_copy
     preview = Preview(Options(root=site, search=False), tmp_path / "preview", Broadcaster())
     assert preview.full()
     config = site / "site.toml"

@@ -568,7 +568,6 @@ def test_numbered_heading_ids_do_not_collide_with_a_heading_ending_in_a_number(t
 # -- the build as a whole --------------------------------------------------------------
 
 
-
 @pytest.mark.parametrize("build_name, site", [pytest.param("mini", MINI, id="mini"), pytest.param("sample", REPO, id="sample")])
 def test_builds_are_byte_identical(build_name: str, site: Path, tmp_path: Path, request: pytest.FixtureRequest) -> None:
     first: Path = request.getfixturevalue(build_name)
