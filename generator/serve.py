@@ -73,7 +73,7 @@ class Preview:
             try:
                 result = build(self.options, reader=self.reader, keep_spare=False)  # a throw-away folder
             except ContentError as exc:
-                self._show_errors(_failing(exc.report, exc.strict))
+                self._show_errors(_problems(exc))
                 if not (self.output / "index.html").exists():
                     replace_file(self.output, "index.html", PLACEHOLDER)
                     replace_file(self.output, "404.html", PLACEHOLDER)
@@ -126,7 +126,7 @@ class Preview:
                     sources=self.sources if same_files else None,
                 )
             except JourneydocsError as exc:  # site.toml broke
-                self._show_errors(_messages(exc))
+                self._show_errors(_problems(exc))
                 return
             self.reader = reader
             self.sources = loaded.sources if not same_files else self.sources
@@ -189,10 +189,7 @@ class Preview:
 
     def rebuild_failed(self, exc: Exception) -> None:
         """Show what a rebuild raised over every page: a template's mistake at its line, anything else as it is."""
-        if isinstance(exc, ContentError):  # a template broke while rendering the pages of an edit
-            self._show_errors(_failing(exc.report, strict=False))
-        else:
-            self._show_errors([f"error: rebuilding failed: {exc!r}"])
+        self._show_errors(_problems(exc))
 
     def _show_errors(self, errors: list[str]) -> None:
         if errors != self.errors:
@@ -203,10 +200,13 @@ class Preview:
         self.events.send(event, data)
 
 
-def _messages(exc: JourneydocsError) -> list[str]:
+def _problems(exc: Exception) -> list[str]:
+    """What a failed build or rebuild shows: its problems at their lines, anything else as it is."""
     if isinstance(exc, ContentError):
-        return [d.format() for d in exc.report.items]
-    return [f"error: {exc}"]
+        return _failing(exc.report, exc.strict)
+    if isinstance(exc, JourneydocsError):
+        return [f"error: {exc}"]
+    return [f"error: rebuilding failed: {exc!r}"]  # not expected: said as it is, the preview goes on
 
 
 def _warnings(report: Report) -> list[str]:
