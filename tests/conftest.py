@@ -91,12 +91,26 @@ def cli() -> Callable[..., Result]:
     return run
 
 
+def copy_site(source: Path, root: Path) -> Path:
+    """A copy of the fixture site *source* at *root*, to build or edit there.
+
+    Tests never build or check a fixture in its own folder: that would leave a
+    build cache in the source tree, and the next run would start from it.
+    """
+    shutil.copytree(source, root, ignore=shutil.ignore_patterns(".journeydocs-cache", "public"))
+    return root
+
+
 @pytest.fixture
 def mini_copy(tmp_path: Path) -> Path:
-    """A copy of the mini site to edit, without the cache or output its fixture folder may hold."""
-    root = tmp_path / "site"
-    shutil.copytree(MINI, root, ignore=shutil.ignore_patterns(".journeydocs-cache", "public"))
-    return root
+    """A copy of the mini site that one test may edit."""
+    return copy_site(MINI, tmp_path / "site")
+
+
+@pytest.fixture(scope="session")
+def mini_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the mini site shared by the tests that only build it (never edit it)."""
+    return copy_site(MINI, tmp_path_factory.mktemp("mini-site") / "site")
 
 
 def files(folder: Path) -> dict[str, bytes]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .conftest import FIXTURES, ROOT
+from .conftest import FIXTURES, ROOT, copy_site
 
 BROKEN = FIXTURES / "broken"
 
@@ -21,8 +21,8 @@ BROKEN = FIXTURES / "broken"
 #   phone.md   wrong type                portal.yaml   duplicate slug across .md and .yaml
 
 
-def test_broken_fixture_reports_every_problem_exactly(cli) -> None:
-    result = cli("check", "--site", BROKEN)
+def test_broken_fixture_reports_every_problem_exactly(cli, tmp_path: Path) -> None:
+    result = cli("check", "--site", copy_site(BROKEN, tmp_path / "broken"))
     expected = (BROKEN / "expected.txt").read_text(encoding="utf-8")
     assert result.output == expected
     assert result.exit_code == 1

@@ -17,7 +17,7 @@ from generator.build import Options
 from generator.devserver import Broadcaster, PreviewServer
 from generator.serve import Preview, Watcher, preview_folder
 
-from .conftest import MINI, ROOT
+from .conftest import ROOT
 
 
 class Running:
@@ -84,10 +84,8 @@ class EventStream:
 
 
 @pytest.fixture
-def running(tmp_path: Path) -> Iterator[Running]:
-    site = tmp_path / "site"
-    shutil.copytree(MINI, site)
-    state = Running(site, tmp_path / "preview")
+def running(mini_copy: Path, tmp_path: Path) -> Iterator[Running]:
+    state = Running(mini_copy, tmp_path / "preview")
     state.thread.start()
     state.watcher.start()
     try:
