@@ -201,6 +201,26 @@ def test_dark_mode_and_print_render(browser, base_url: str) -> None:
     context.close()
 
 
+def test_journey_map_on_a_phone_scrolls_sideways_under_its_lane_names(browser, base_url: str) -> None:
+    """At phone width the map keeps readable stage columns and swipes sideways; the lane names stay."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    tab = context.new_page()
+    tab.goto(base_url + "journeys/student-enrolment/index.html")
+    page_width = tab.evaluate("document.documentElement.scrollWidth")
+    assert page_width <= 390, "the page itself never scrolls sideways; only the map does"
+    scroller = tab.locator(".map-scroll")
+    scroller.scroll_into_view_if_needed()
+    stage_cell = "document.querySelector('.journey-map tbody tr td').getBoundingClientRect()"
+    assert tab.evaluate(f"{stage_cell}.width") >= 170, "stage columns about 11rem wide, so text is not one word a line"
+    lane = "document.querySelector('.journey-map tbody th').getBoundingClientRect().left"
+    left_before = tab.evaluate(lane)
+    tab.evaluate("document.querySelector('.map-scroll').scrollLeft = 400")
+    assert tab.evaluate("document.querySelector('.map-scroll').scrollLeft") == 400
+    assert abs(tab.evaluate(lane) - left_before) <= 1, "the lane names stay put while the stages scroll"
+    _shot(tab, "journey-map-phone", full_page=False)
+    context.close()
+
+
 def test_site_works_from_disk(page, site: Path) -> None:
     page.goto((site / "index.html").as_uri())
     page.get_by_role("link", name="A householder applies for planning permission").click()
