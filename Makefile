@@ -41,7 +41,7 @@ fuzz: $(VENV)/.installed-test
 	$(BIN)/python -m tests.fuzz --examples $${FUZZ_EXAMPLES:-10000}
 
 clean:
-	rm -rf public .journeydocs-cache .pytest_cache .hypothesis test-artifacts bench/results build dist *.egg-info
+	rm -rf public .journeydocs-cache .pytest_cache .mypy_cache .hypothesis test-artifacts bench/results build dist *.egg-info
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 
 $(BIN)/python:

@@ -207,7 +207,7 @@ def static_digest(config: SiteConfig) -> str:
     return h.hexdigest()
 
 
-def _hash_folder(h: hashlib._Hash, folder: Path) -> None:
+def _hash_folder(h: hashlib.blake2b, folder: Path) -> None:
     if folder.is_dir():
         for path in sorted(folder.rglob("*")):
             if path.is_file():
@@ -279,7 +279,8 @@ def build(
         as_recorded = previous.keys() == prints.keys() and all(previous[job][0] == prints[job] for job in prints)
         as_recorded = as_recorded and holds_exactly(target, recorded)
     if as_recorded:  # nothing to render, and the output is what its manifest says: leave it and the spare alone
-        manifest, todo, reused, written = previous, [], len(prints), set(recorded)
+        todo: list[Job] = []
+        manifest, reused, written = previous, len(prints), set(recorded)
     else:
         try:
             manifest, todo, reused, written = _write_output(
@@ -364,10 +365,10 @@ def _write_output(
                 out.clear(FOLDER)
                 bundles = cache.folder / "search" if cache.folder else None
                 index_site(out.staging, renderer.site.config.language, prints[SEARCH_JOB], bundles)
-                files = {f"{FOLDER}/{rel}": size for rel, size in list_files(out.staging / FOLDER).items()}
-                for rel in files:
+                indexed = {f"{FOLDER}/{rel}": size for rel, size in list_files(out.staging / FOLDER).items()}
+                for rel in indexed:
                     out.claim(rel)
-                manifest[SEARCH_JOB] = (prints[SEARCH_JOB], files)
+                manifest[SEARCH_JOB] = (prints[SEARCH_JOB], indexed)
                 if tick:
                     tick(1)
         with timings.phase("write"):

@@ -26,7 +26,7 @@ def run_checks(site: Site, documents: Mapping[str, Document], report: Report) ->
             report.warning(doc.rel, line, col, message, code)
 
         if last and not any(i.stage == last for i in journey.indicators):
-            where = ("indicators",) if "indicators" in doc.data else ("title",)
+            where: tuple[str, ...] = ("indicators",) if "indicators" in doc.data else ("title",)
             warn("JD101", where, f"no indicator at the last stage '{last}': add one to show the value realised", key=True)
         for stage in journey.stages:
             if stage.interactions and not any(i.visibility == "shared" for i in stage.interactions):

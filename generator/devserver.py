@@ -13,6 +13,7 @@ import mimetypes
 import posixpath
 import queue
 import threading
+from collections.abc import Callable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -112,7 +113,7 @@ class PreviewServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], root: Path, broadcaster: Broadcaster, errors: callable) -> None:
+    def __init__(self, address: tuple[str, int], root: Path, broadcaster: Broadcaster, errors: Callable[[], list[str]]) -> None:
         super().__init__(address, PreviewHandler)
         self.root = root
         self.broadcaster = broadcaster
@@ -141,7 +142,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", "0")
         self.end_headers()
 
-    do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_TRACE = do_CONNECT = _refuse  # type: ignore[assignment]
+    do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_TRACE = do_CONNECT = _refuse
 
     def _serve(self, body: bool) -> None:
         if urlsplit(self.path).path == EVENTS:

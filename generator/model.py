@@ -67,7 +67,7 @@ class Interaction(NamedTuple):
 
     journey: str
     stage: str
-    index: int
+    index: int  # type: ignore[assignment]  # shadows tuple.index(), which nothing here calls
     touchpoint: str
     action: str
     persona: str | None

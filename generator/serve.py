@@ -106,16 +106,17 @@ class Preview:
             self.full()
             return
         with self.lock:
-            only = None
+            only: set[str] | None = None
             if changed_files is not None:
                 root = self.options.root.resolve()
-                only = set()
+                inside: set[str] = set()
                 for path in changed_files:
                     try:
-                        only.add(path.resolve().relative_to(root).as_posix())
+                        inside.add(path.resolve().relative_to(root).as_posix())
                     except ValueError:
-                        only = None  # a file outside the site (a linked folder): read everything
-                        break
+                        break  # a file outside the site (a linked folder): read everything
+                else:
+                    only = inside
             reader = Reader(self.reader.entries, only)
             # Edits of files the site already has leave the list of files as it was.
             known = self.sources is not None and only is not None and only <= {s.rel for s in self.sources}

@@ -139,7 +139,7 @@ def _report_schema_error(doc: Document, error: jsonschema.ValidationError, repor
         return
     if validator == "type":
         wanted = expected if isinstance(expected, list) else [expected]
-        words = " or ".join(_TYPE_WORDS.get(t, t) for t in wanted)
+        words = " or ".join(_TYPE_WORDS.get(t, str(t)) for t in wanted)
         hint = " (quote it to keep it as text)" if "string" in wanted and isinstance(value, (int, float, bool)) else ""
         report.error(doc.rel, line, col, f"{name} must be {words}, not {_describe(value)}{hint}")
         return
@@ -219,12 +219,14 @@ def _check_journey(doc: Document, slugs: Mapping[str, set[str]], stage_ids: list
         line, col = doc.positions.value(path)
         report.error(doc.rel, line, col, message + did_you_mean(value, choices))
 
-    personas = [p for p in data.get("personas") or [] if isinstance(p, str)] if isinstance(data.get("personas"), list) else []
+    listed = data.get("personas")
+    personas = [p for p in listed if isinstance(p, str)] if isinstance(listed, list) else []
     for i, persona in enumerate(personas):
         if persona not in slugs["persona"]:
             ref_error(("personas", i), f"unknown persona '{persona}' (no content/personas/{persona}.md)", slugs["persona"], persona)
 
-    stages = data.get("stages") if isinstance(data.get("stages"), dict) else {}
+    raw_stages = data.get("stages")
+    stages: dict = raw_stages if isinstance(raw_stages, dict) else {}
     for stage_id, entry in stages.items():
         if stage_id not in stage_ids:
             line, col = doc.positions.key(("stages", stage_id))
@@ -242,17 +244,18 @@ def _check_journey(doc: Document, slugs: Mapping[str, set[str]], stage_ids: list
             touchpoint = item.get("touchpoint")
             if isinstance(touchpoint, str) and touchpoint not in slugs["touchpoint"]:
                 ref_error(base + ("touchpoint",), f"unknown touchpoint '{touchpoint}' (no content/touchpoints/{touchpoint}.md)", slugs["touchpoint"], touchpoint)
-            persona = item.get("persona")
-            if isinstance(persona, str) and personas and persona not in personas:
-                known = persona in slugs["persona"]
+            named = item.get("persona")
+            if isinstance(named, str) and personas and named not in personas:
+                known = named in slugs["persona"]
                 message = (
-                    f"persona '{persona}' is not one of this journey's personas ({', '.join(personas)}); add it to 'personas'"
+                    f"persona '{named}' is not one of this journey's personas ({', '.join(personas)}); add it to 'personas'"
                     if known
-                    else f"unknown persona '{persona}'; this journey's personas are {', '.join(personas)}"
+                    else f"unknown persona '{named}'; this journey's personas are {', '.join(personas)}"
                 )
-                ref_error(base + ("persona",), message, [p for p in personas if p in slugs["persona"]], persona)
+                ref_error(base + ("persona",), message, [p for p in personas if p in slugs["persona"]], named)
 
-    for i, flow in enumerate(data.get("flow") or [] if isinstance(data.get("flow"), list) else []):
+    raw_flow = data.get("flow")
+    for i, flow in enumerate(raw_flow if isinstance(raw_flow, list) else []):
         match = FLOW_RE.match(flow) if isinstance(flow, str) else None
         if not match:
             continue  # the schema already said the syntax is wrong
@@ -264,7 +267,8 @@ def _check_journey(doc: Document, slugs: Mapping[str, set[str]], stage_ids: list
                     message = f"flow names unknown stage '{end}'"
                 ref_error(("flow", i), message, list(stages) if end in stage_ids else stage_ids, end)
 
-    indicators = data.get("indicators") if isinstance(data.get("indicators"), list) else []
+    raw_indicators = data.get("indicators")
+    indicators: list = raw_indicators if isinstance(raw_indicators, list) else []
     for i, indicator in enumerate(indicators):
         stage = indicator.get("stage") if isinstance(indicator, dict) else None
         if isinstance(stage, str) and stage not in stages:
@@ -275,7 +279,8 @@ def _check_journey(doc: Document, slugs: Mapping[str, set[str]], stage_ids: list
             )
             ref_error(("indicators", i, "stage"), message, () if stage in stage_ids else stage_ids, stage)
 
-    related = data.get("related") if isinstance(data.get("related"), list) else []
+    raw_related = data.get("related")
+    related: list = raw_related if isinstance(raw_related, list) else []
     for i, other in enumerate(related):
         if not isinstance(other, str):
             continue

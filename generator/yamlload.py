@@ -36,7 +36,7 @@ _PLAIN_TAGS: dict[str, str] = {}  # plain scalar -> the tag it resolves to
 _PLAIN_TAGS_MAX = 100_000
 
 
-class _Loader(_SafeLoader):  # type: ignore[misc,valid-type]
+class _Loader(_SafeLoader):
     """The safe loader, remembering how each plain scalar resolved.
 
     libyaml composes in C but asks this Python method for the tag of every
@@ -173,11 +173,13 @@ class _Builder:
         inner = active | {id(node)}
         if isinstance(node, SequenceNode):
             if node.tag != _T + "seq":
-                return self._refuse(node)
+                self._refuse(node)
+                return None
             return [self.build(item, path + (i,), depth + 1, inner) for i, item in enumerate(node.value)]
         if isinstance(node, MappingNode):
             if node.tag != _T + "map":
-                return self._refuse(node)
+                self._refuse(node)
+                return None
             return self._mapping(node, path, depth, inner)
         raise self._fail("unsupported YAML node", node)  # pragma: no cover
 
@@ -266,7 +268,8 @@ class _Builder:
             return None
         if tag == _T + "bool":
             return text.lower() in ("true", "yes", "on", "y")
-        return self._refuse(node)
+        self._refuse(node)
+        return None
 
     def _refuse(self, node: Node) -> None:
         """A tagged value (``!!python/...``, ``!custom``): an error, and the search goes on for more."""

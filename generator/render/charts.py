@@ -76,7 +76,7 @@ def experience_curve(titles: Sequence[str], series: Sequence[Series], caption: s
     # At each stage the higher value is labelled above its point and any lower one below,
     # so the two labels never meet (CX above, UX below when they are equal).
     below = {(s.key, i) for s in series for i, v in enumerate(s.values) if v is not None and any(
-        o is not s and o.values[i] is not None and (o.values[i] > v or (o.values[i] == v and s.key == "ux"))
+        o is not s and (w := o.values[i]) is not None and (w > v or (w == v and s.key == "ux"))
         for o in series
     )}
     for s in series:
