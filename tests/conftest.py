@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import textwrap
 from collections.abc import Callable
@@ -11,6 +12,22 @@ import pytest
 from click.testing import CliRunner, Result
 
 from generator.cli import main
+
+def in_ci() -> bool:
+    """True under a CI service: CI set to anything but empty, 0, false or no (services use true or 1)."""
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
+    """In CI a skipped test fails: whatever it needs, make test installs, so a skip hides a broken set-up."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and in_ci() and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.outcome = "failed"
+        report.longrepr = f"skipped in CI, where nothing may be: {reason}"
+
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -105,6 +122,22 @@ def copy_site(source: Path, root: Path) -> Path:
 def mini_copy(tmp_path: Path) -> Path:
     """A copy of the mini site that one test may edit."""
     return copy_site(MINI, tmp_path / "site")
+
+
+@pytest.fixture(scope="session")
+def sample_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the repository's sample catalogue (settings, content, templates, theme) to build and check.
+
+    The repository's own build cache is the developer's (make site); tests keep theirs elsewhere.
+    """
+    root = tmp_path_factory.mktemp("sample-site") / "site"
+    root.mkdir()
+    for part in ("site.toml", "content", "templates", "themes"):
+        if (ROOT / part).is_dir():
+            copy_site(ROOT / part, root / part)
+        elif (ROOT / part).is_file():
+            shutil.copy2(ROOT / part, root / part)
+    return root
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,7 @@ import pytest
 from generator.build import Options, build, load
 from generator.insights import Balance, Cell, Gap, Reuse, insights
 
-from .conftest import ROOT, write_site
+from .conftest import write_site
 
 PERSONAS = {
     "content/personas/cara.md": "---\nname: Cara\nrole: customer\n---\n",
@@ -153,8 +153,8 @@ def test_baseline_fixture_only_warns_about_what_is_unused(catalogue) -> None:  #
     assert sorted(d.code for d in loaded.report.items) == ["JD104", "JD105"]
 
 
-def test_sample_catalogue_passes_every_check_strictly(cli, monkeypatch) -> None:
-    monkeypatch.chdir(ROOT)
+def test_sample_catalogue_passes_every_check_strictly(cli, monkeypatch, sample_site: Path) -> None:
+    monkeypatch.chdir(sample_site)
     assert cli("check", "--strict").exit_code == 0
     assert cli("check", "--strict", "--drafts").exit_code == 0
 

@@ -9,7 +9,7 @@ from .conftest import ROOT
 
 
 def _sample():
-    loaded = load(Options(root=ROOT))
+    loaded = load(Options(root=ROOT, use_cache=False))
     assert loaded.site is not None
     return loaded.site
 
@@ -36,8 +36,8 @@ def test_persona_journeys_and_related_both_ways() -> None:
 
 
 def test_drafts_only_on_request() -> None:
-    without = load(Options(root=ROOT)).site
-    with_drafts = load(Options(root=ROOT, drafts=True)).site
+    without = load(Options(root=ROOT, use_cache=False)).site
+    with_drafts = load(Options(root=ROOT, drafts=True, use_cache=False)).site
     assert without is not None and with_drafts is not None
     drafts = set(with_drafts.journeys) - set(without.journeys)
     assert drafts and all(with_drafts.journeys[s].draft for s in drafts)

@@ -89,10 +89,10 @@ def mini_drafts(mini_site: Path, tmp_path_factory: pytest.TempPathFactory) -> Pa
 
 
 @pytest.fixture(scope="module")
-def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The full sample catalogue at the repository root."""
+def sample(sample_site: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The full sample catalogue of the repository (a copy of it)."""
     out = tmp_path_factory.mktemp("sample") / "public"
-    return build(Options(root=REPO, output=out)).output
+    return build(Options(root=sample_site, output=out)).output
 
 
 @functools.lru_cache(maxsize=None)
@@ -569,11 +569,20 @@ def test_numbered_heading_ids_do_not_collide_with_a_heading_ending_in_a_number(t
 @pytest.mark.parametrize("build_name", ["mini", "sample"])
 def test_builds_are_byte_identical(build_name: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
     first: Path = request.getfixturevalue(build_name)
-    site = request.getfixturevalue("mini_site") if build_name == "mini" else REPO
-    second = build(Options(root=site, output=tmp_path / "elsewhere" / "site")).output
-    one, two = files(first), files(second)
-    assert sorted(one) == sorted(two)
-    differ = [rel for rel in one if one[rel] != two[rel]]
+    site = request.getfixturevalue("mini_site" if build_name == "mini" else "sample_site")
+    one = files(first)
+    # Without the first build's cache nothing is reused: no parsed document, diagram or
+    # compiled template.  Pagefind's own index varies from run to run (upstream #638), so
+    # a build without the cache is compared outside pagefind/ ...
+    fresh = files(build(Options(root=site, output=tmp_path / "fresh" / "site", use_cache=False)).output)
+    pages = {rel for rel in one if not rel.startswith("pagefind/")}
+    assert pages == {rel for rel in fresh if not rel.startswith("pagefind/")}
+    differ = sorted(rel for rel in pages if one[rel] != fresh[rel])
+    assert not differ, f"differ between two builds: {differ}"
+    # ... and a build with it, which reuses the search bundle, is identical to the byte.
+    cached = files(build(Options(root=site, output=tmp_path / "elsewhere" / "site")).output)
+    assert sorted(one) == sorted(cached)
+    differ = sorted(rel for rel in one if one[rel] != cached[rel])
     assert not differ, f"differ between two builds: {differ}"
 
 
