@@ -24,7 +24,8 @@ BROKEN = FIXTURES / "broken"
 def test_broken_fixture_reports_every_problem_exactly(cli, tmp_path: Path) -> None:
     result = cli("check", "--site", copy_site(BROKEN, tmp_path / "broken"))
     expected = (BROKEN / "expected.txt").read_text(encoding="utf-8")
-    assert result.output == expected
+    assert result.stdout == expected  # check reports on standard output
+    assert result.stderr == ""
     assert result.exit_code == 1
 
 
@@ -41,12 +42,13 @@ def test_every_problem_line_is_path_line_col() -> None:
     assert summary.startswith("checked ")
 
 
-def test_sample_catalogue_passes_strict_with_only_the_summary(cli, monkeypatch) -> None:
-    monkeypatch.chdir(ROOT)
+def test_sample_catalogue_passes_strict_with_only_the_summary(cli, monkeypatch, sample_site: Path) -> None:
+    monkeypatch.chdir(sample_site)  # a copy: checking fills a build cache, which must not land in the repository
     result = cli("check", "--strict")
     assert result.exit_code == 0, result.output
-    assert result.output.count("\n") == 1
-    assert result.output.startswith("checked ") and result.output.endswith(": 0 errors, 0 warnings\n")
+    assert result.stderr == ""
+    assert result.stdout.count("\n") == 1
+    assert result.stdout.startswith("checked ") and result.stdout.endswith(": 0 errors, 0 warnings\n")
 
 
 def test_warnings_fail_only_with_strict(cli, make_site) -> None:
