@@ -20,7 +20,7 @@ import click
 from . import __version__
 from .build import Options, build, load
 from .config import BASE_URL_RULE, is_base_url, load_config
-from .diagnostics import ContentError, JourneydocsError, Report, Severity, UsageError
+from .diagnostics import ContentError, JourneydocsError, Report, Severity, UsageError, plural
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -99,10 +99,10 @@ def check(site: Path, strict: bool, drafts: bool, links: bool, output: Path | No
         checked_links = check_built_site(built, loaded.config.base_url, report, _shown(built))
     _print_report(report, sys.stdout)
     counts = {kind: sum(1 for s in loaded.sources if s.kind == kind) for kind in ("journey", "persona", "touchpoint")}
-    links_part = f", {checked_links:,} links" if checked_links is not None else ""
+    links_part = f", {plural(checked_links, 'link')}" if checked_links is not None else ""
     click.echo(
-        f"checked {counts['journey']} journeys, {counts['persona']} personas, "
-        f"{counts['touchpoint']} touchpoints{links_part}: {report.summary(strict)}"
+        f"checked {plural(counts['journey'], 'journey')}, {plural(counts['persona'], 'persona')}, "
+        f"{plural(counts['touchpoint'], 'touchpoint')}{links_part}: {report.summary(strict)}"
     )
     if report.failed(strict):
         sys.exit(1)

@@ -92,14 +92,15 @@ class Report:
 
     def summary(self, strict: bool = False) -> str:
         errors, warnings = self.errors, self.warnings
-        parts = [_plural(errors, "error"), _plural(warnings, "warning")]
+        parts = [plural(errors, "error"), plural(warnings, "warning")]
         if strict and warnings and not errors:
             return f"{', '.join(parts)} (warnings are errors with --strict)"
         return ", ".join(parts)
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+def plural(number: int, noun: str) -> str:
+    """``1 journey``, ``2 journeys``, ``1,000 journeys``: a count with its noun (nouns here take an s)."""
+    return f"{number:,} {noun if number == 1 else noun + 's'}"
 
 
 def did_you_mean(value: object, choices: Iterable[str]) -> str:

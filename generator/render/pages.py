@@ -20,7 +20,7 @@ from markupsafe import Markup
 
 from .. import __version__
 from ..deps import PAGE_SIZE, PERSONA_PAGE_SIZE, page_count, page_of
-from ..diagnostics import ContentError, Report
+from ..diagnostics import ContentError, Report, plural
 from ..insights import insights
 from ..model import Journey, Persona, Site, Touchpoint
 from .charts import experience_curve, experience_series, signed
@@ -29,7 +29,6 @@ from .templates import environment
 from .views import (
     Links,
     card_filters,
-    counted,
     emotion_html,
     emotion_strip,
     feeling,
@@ -80,7 +79,7 @@ class Pages:
             generator=f"journeydocs {__version__}",
             feeling=feeling,
             signed=signed,
-            counted=counted,
+            counted=plural,
             emotion=emotion_html,
             visibility=visibility_html,
             indicator_kind=kind_html,

@@ -225,11 +225,6 @@ def _emotion_html(f: Feeling) -> Markup:
 _EMOTION_HTML: dict[int | None, Markup] = {v: _emotion_html(Feeling(v)) for v in (-2, -1, 0, 1, 2, None)}
 
 
-def counted(number: int, noun: str) -> str:
-    """``1 journey``, ``2 journeys``: a count with its noun (nouns here take an s)."""
-    return f"{number:,} {noun if number == 1 else noun + 's'}"
-
-
 def visibility_html(value: str) -> Markup:
     return Markup(f'<span class="band band-{value}">{_VISIBILITY[value]}</span>')
 
