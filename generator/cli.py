@@ -161,7 +161,8 @@ def new(kind: str, name: str, site: Path) -> None:
 
     config = load_config(site)
     path = new_document(config, kind, name)
-    click.echo(f"created {_shown(path)}")
+    draft = " (a draft: builds leave it out until you remove 'draft: true')" if kind == "journey" else ""
+    click.echo(f"created {_shown(path)}{draft}")
 
 
 @main.command()

@@ -20,6 +20,9 @@ def test_new_journey_then_check_passes(cli, tmp_path: Path) -> None:
     site = _copy_sample(tmp_path)
     result = cli("new", "journey", "Renew a Contract", "--site", site)
     assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("created ") and result.stdout.endswith(
+        "content/journeys/renew-a-contract.md (a draft: builds leave it out until you remove 'draft: true')\n"
+    )
     path = site / "content/journeys/renew-a-contract.md"
     assert path.exists()
     assert 'title: "Renew a Contract"' in path.read_text()
