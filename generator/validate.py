@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import fastjsonschema
 
 from .config import SLUG_RE, SLUG_RULE, SiteConfig, slugify
-from .diagnostics import Report, did_you_mean, one_of
+from .diagnostics import Report, closest, did_you_mean, one_of
 from .load import FOLDERS, Document
 
 if TYPE_CHECKING:
@@ -224,9 +224,14 @@ def _check_journey(doc: Document, slugs: Mapping[str, set[str]], stage_ids: list
     for i, persona in enumerate(personas):
         if persona not in slugs["persona"]:
             ref_error(("personas", i), f"unknown persona '{persona}' (no content/personas/{persona}.md)", slugs["persona"], persona)
+    # What a misspelt entry of 'personas' or key of 'stages' most likely meant: a reference to
+    # it elsewhere in the journey is then no error of its own, the misspelling's error covers it.
+    meant_personas = {closest(p, slugs["persona"]) for p in personas if p not in slugs["persona"]}
 
     raw_stages = data.get("stages")
     stages: dict = raw_stages if isinstance(raw_stages, dict) else {}
+    meant_stages = {closest(s, stage_ids) for s in stages if s not in stage_ids}
+    valid_stages = [s for s in stages if s in stage_ids]
     for stage_id, entry in stages.items():
         if stage_id not in stage_ids:
             line, col = doc.positions.key(("stages", stage_id))
@@ -245,7 +250,7 @@ def _check_journey(doc: Document, slugs: Mapping[str, set[str]], stage_ids: list
             if isinstance(touchpoint, str) and touchpoint not in slugs["touchpoint"]:
                 ref_error(base + ("touchpoint",), f"unknown touchpoint '{touchpoint}' (no content/touchpoints/{touchpoint}.md)", slugs["touchpoint"], touchpoint)
             named = item.get("persona")
-            if isinstance(named, str) and personas and named not in personas:
+            if isinstance(named, str) and personas and named not in personas and named not in meant_personas:
                 known = named in slugs["persona"]
                 message = (
                     f"persona '{named}' is not one of this journey's personas ({', '.join(personas)}); add it to 'personas'"
@@ -260,18 +265,18 @@ def _check_journey(doc: Document, slugs: Mapping[str, set[str]], stage_ids: list
         if not match:
             continue  # the schema already said the syntax is wrong
         for end in (match.group(1), match.group(2)):
-            if end not in stages:
+            if end not in stages and end not in meant_stages:
                 if end in stage_ids:
                     message = f"flow goes to or from '{end}', which is not one of this journey's stages"
                 else:
                     message = f"flow names unknown stage '{end}'"
-                ref_error(("flow", i), message, list(stages) if end in stage_ids else stage_ids, end)
+                ref_error(("flow", i), message, valid_stages if end in stage_ids else stage_ids, end)
 
     raw_indicators = data.get("indicators")
     indicators: list = raw_indicators if isinstance(raw_indicators, list) else []
     for i, indicator in enumerate(indicators):
         stage = indicator.get("stage") if isinstance(indicator, dict) else None
-        if isinstance(stage, str) and stage not in stages:
+        if isinstance(stage, str) and stage not in stages and stage not in meant_stages:
             message = (
                 f"indicator stage '{stage}' is not one of this journey's stages; add '{stage}' under 'stages'"
                 if stage in stage_ids

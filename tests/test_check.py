@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .conftest import FIXTURES, ROOT, copy_site
+from .conftest import FIXTURES, MINIMAL_SITE, ROOT, copy_site
 
 BROKEN = FIXTURES / "broken"
 
 # What each expected line of fixtures/broken/expected.txt covers (one fixture set, one run):
 #   alpha.md   unknown persona (did-you-mean), enum with did-you-mean, unknown field (warning),
-#              unknown touchpoint, interaction persona not in the journey, integer range,
+#              unknown touchpoint, an interaction naming the misspelt persona (no error), integer range,
 #              unknown stage id, missing required field, flow syntax, flow endpoint not in the
 #              journey, unknown related slug, self-relation, duplicate YAML key, indicator stage,
 #              misspelt field in a list item, trust range
@@ -114,3 +114,26 @@ def test_the_compiled_validator_and_jsonschema_agree() -> None:
         assert compiled.items == plain.items, source.rel
         problems += len(plain.items)
     assert problems >= 10  # the broken fixture's schema problems were among them
+
+
+def test_a_misspelt_persona_or_stage_is_one_error_not_one_per_reference(cli, make_site) -> None:
+    """The misspelling is the error; the references that spelled it right are not errors of their own."""
+    journey = MINIMAL_SITE["content/journeys/buy.md"]
+    journey = journey.replace("personas: [pat, uma]", "personas: [pat, umma]").replace("  realize:\n", "  realise:\n")
+    journey = journey.replace("indicators:", 'flow:\n  - "realize -> explore: next cycle"\nindicators:')
+    site = make_site({"content/journeys/buy.md": journey})
+    result = cli("check", "--site", site)
+    assert result.exit_code == 1
+    assert result.stdout.splitlines()[:-1] == [
+        "content/journeys/buy.md:3:17: error: unknown persona 'umma' (no content/personas/umma.md) (did you mean 'uma'?)",
+        "content/journeys/buy.md:11:3: error: unknown stage 'realise'; the stage model has 'explore', 'engage', "
+        "'offer', 'agree', 'onboard', 'co-create', 'realize' (did you mean 'realize'?)",
+    ]
+
+
+def test_an_interaction_persona_missing_from_personas_is_an_error_with_the_fix(cli, make_site) -> None:
+    journey = MINIMAL_SITE["content/journeys/buy.md"].replace("personas: [pat, uma]", "personas: [pat]")
+    result = cli("check", "--site", make_site({"content/journeys/buy.md": journey}))
+    assert result.stdout.splitlines()[:-1] == [
+        "content/journeys/buy.md:14:18: error: persona 'uma' is not one of this journey's personas (pat); add it to 'personas'"
+    ]
