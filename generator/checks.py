@@ -7,7 +7,9 @@ turns them into errors like any other warning.  The README lists them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import difflib
+import re
+from collections.abc import Iterator, Mapping
 
 from .diagnostics import Report
 from .load import Document, doc_key
@@ -18,6 +20,7 @@ def run_checks(site: Site, documents: Mapping[str, Document], report: Report) ->
     """Add a warning for every practice problem; *documents* are keyed ``kind:slug``."""
     last = site.stages[-1].id if site.stages else None
     stage_ids = {s.id for s in site.stages}
+    titles = {s.title.casefold(): s.title for s in site.stages}
     for slug, journey in site.journeys.items():
         doc = documents[doc_key("journey", slug)]
 
@@ -46,6 +49,17 @@ def run_checks(site: Site, documents: Mapping[str, Document], report: Report) ->
             if not shared:
                 where = ("stages", "co-create") if "co-create" in journey.stage_ids else ("relationship",)
                 warn("JD107", where, "a partnership needs shared work at co-create, but none is in the band of visibility", key=True)
+        for number, col, heading, meant in near_stage_headings(journey.body, titles):
+            line = doc.body_line + number
+            if doc.is_yaml:  # a block scalar's lines are indented in the file
+                raw = doc.source.splitlines()[line - 1 - doc.offset]
+                col = len(raw) - len(raw.lstrip(" ")) + 1
+            report.warning(
+                doc.rel, line, col,
+                f"heading '{heading}' is not a stage title (did you mean '{meant}'?): "
+                "what follows it stays in the section before",
+                "JD108",
+            )
     used_personas = {p for j in site.journeys.values() for p in j.personas}
     for slug in site.personas:
         if slug not in used_personas and doc_key("persona", slug) not in site.draft_uses:
@@ -57,6 +71,38 @@ def run_checks(site: Site, documents: Mapping[str, Document], report: Report) ->
             doc = documents[doc_key("touchpoint", slug)]
             line, col = doc.positions.key(("name",))
             report.warning(doc.rel, line, col, f"touchpoint '{slug}' is not used by any journey", "JD105")
+
+
+_HEADING = re.compile(r"( {0,3})#{1,6}[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$")
+_FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
+_MARKED_LINE = re.compile(r"\n {0,3}[#`~]")
+
+
+def near_stage_headings(body: str, titles: Mapping[str, str]) -> Iterator[tuple[int, int, str, str]]:
+    """Headings of *body* that nearly spell a stage title: (line in body, column, heading, the title).
+
+    A heading that is exactly a stage's title starts that stage's part of the
+    narrative; ``## Realise`` or ``## Onboarding`` does not, and the text under it
+    silently stays with the stage before.  Only ATX headings outside fenced code
+    are looked at, by a quick scan of the lines (this runs for every journey on
+    every check; the Markdown parser runs only when pages are rendered).
+    """
+    text = "\n" + body.replace("\r\n", "\n")
+    fence = ""
+    for hit in _MARKED_LINE.finditer(text):  # the few lines that may open a heading or a fence
+        start = hit.start() + 1
+        end = text.find("\n", start)
+        line = text[start:] if end < 0 else text[start:end]
+        if line.lstrip(" ")[0] != "#":
+            opening = _FENCE.match(line)
+            if opening and (not fence or opening.group(1)[0] == fence):
+                fence = "" if fence else opening.group(1)[0]
+        elif not fence and (match := _HEADING.match(line)):
+            heading = match.group(2).strip("*_` ")
+            if heading.casefold() not in titles:
+                close = difflib.get_close_matches(heading.casefold(), list(titles), n=1, cutoff=0.8)
+                if close:
+                    yield text.count("\n", 0, start) - 1, len(match.group(1)) + 1, heading, titles[close[0]]
 
 
 def doc_persona(doc: Document, stage: str, index: int) -> bool:

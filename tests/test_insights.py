@@ -106,6 +106,7 @@ CHECK_CASES = {
     "JD105": ("extra", None, "content/touchpoints/spare.md:2:1"),
     "JD106": ("alpha.md", ALPHA.replace("persona: cara, ", "").replace("persona: uli, ", ""), "content/journeys/alpha.md:3:1"),
     "JD107": ("beta.md", BETA.replace("personas: [uli]", "personas: [uli]\nrelationship: partnership").replace("engage:", "co-create:").replace("action: Calls again,", "action: Calls again, visibility: consumer,"), "content/journeys/beta.md:6:3"),
+    "JD108": ("alpha.md", ALPHA + "Intro.\n\n## Explore\n\nLooking.\n\n```\n## Realise\n```\n\n  ## Realise\n\nPaid.\n", "content/journeys/alpha.md:26:3"),
 }
 
 
@@ -230,3 +231,12 @@ def test_curve_labels_the_higher_value_above_and_the_lower_below() -> None:
     cx_explore, cx_engage, ux_explore, ux_engage = labels  # in series order: CX's two, then UX's two
     assert cx_explore > ux_explore  # CX is lower at Explore: its label goes below, UX's above
     assert cx_engage < ux_engage  # equal at Engage: CX above, UX below
+
+
+def test_only_near_misspellings_of_a_stage_title_are_flagged() -> None:
+    """'Onboarding' reads as the onboard stage and is not; 'Agreement' is plainly a heading of its own."""
+    from generator.checks import near_stage_headings
+
+    titles = {t.casefold(): t for t in ("Explore", "Agree", "Onboard", "Co-create", "Realize")}
+    body = "## Explore\n## Exploration\n## Agreement\n## Onboarding\n~~~\n## Realise\n~~~\n# Co-creat #\n"
+    assert list(near_stage_headings(body, titles)) == [(3, 1, "Onboarding", "Onboard"), (7, 1, "Co-creat", "Co-create")]
