@@ -134,9 +134,27 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, text: str, line_offset: int) -> Y
     line, col = (mark.line, mark.column) if mark else (0, 0)
     message = "; ".join(p for p in (context, problem) if p)
     lines = text.split("\n")
-    if line < len(lines) and lines[line][col : col + 1] == "\t":
-        message += " (a tab: YAML indents with spaces)"
-    return YamlProblem(f"YAML syntax error: {message}", line + line_offset, col)
+    source = lines[line] if line < len(lines) else ""
+    return YamlProblem(f"YAML syntax error: {message}{_hint(problem, context, source, col)}", line + line_offset, col)
+
+
+def _hint(problem: str, context: str, line: str, col: int) -> str:
+    """What usually causes libyaml's message, for someone who writes content rather than YAML."""
+    if line[col : col + 1] == "\t":
+        return " (a tab: YAML indents with spaces)"
+    if problem.startswith("mapping values are not allowed"):
+        if ": " in line[:col]:
+            return " (a text with ': ' in it: put the whole text in double quotes)"
+        return " (is this key indented deeper than the key above it, or does the line above lack the space after its ':'?)"
+    if "expected '-' indicator" in problem:
+        return " (check the indentation: an item's keys line up under its first key, and items' '-' under each other)"
+    if problem.startswith("did not find expected key"):
+        if col and line[col - 1 : col] in ("'", '"'):
+            return " (the quoted text ends at the quote before this: quote a text containing ' with double quotes)"
+        return " (check the indentation: the keys of one mapping line up under each other)"
+    if context.startswith(("while scanning an alias", "while scanning an anchor")) or "cannot start any token" in problem:
+        return " (a text starting with * & @ or `: put the whole text in double quotes)"
+    return ""
 
 
 class _Builder:

@@ -123,6 +123,25 @@ def test_a_syntax_error_points_where_it_was_made(text: str, where: tuple[int, in
     assert info.value.message.startswith("YAML syntax error: ") and words in info.value.message
 
 
+@pytest.mark.parametrize(
+    ("text", "hint"),
+    [
+        ("- touchpoint: a\n  action: Reviews devices: due soon\n", "a text with ': ' in it: put the whole text in double quotes"),
+        ("- touchpoint: a\n    persona: b\n", "is this key indented deeper than the key above it"),
+        ("items:\n  - touchpoint: a\n    persona: b\n action: c\n", "the keys of one mapping line up under each other"),
+        ("items:\n  - touchpoint: a\n    persona: b\n  action: c\n", "items' '-' under each other"),
+        ("title: 'it's here'\n", "quote a text containing ' with double quotes"),
+        ("title: *bold*\n", "a text starting with * & @ or `: put the whole text in double quotes"),
+        ("title: @handle\n", "a text starting with * & @ or `: put the whole text in double quotes"),
+    ],
+)
+def test_a_syntax_error_says_what_usually_causes_it(text: str, hint: str) -> None:
+    """libyaml's words are for YAML experts; the hint names the everyday slip behind them."""
+    with pytest.raises(YamlProblem) as info:
+        parse(text)
+    assert hint in info.value.message, info.value.message
+
+
 def test_control_characters_from_escapes_are_errors_at_their_value() -> None:
     parsed = parse('title: ok\nsummary: "Install from C:\\apps\\build"\nowner: "tab\\tand line\\nare fine"\n', line_offset=1)
     [problem] = parsed.problems
