@@ -277,6 +277,25 @@ def test_a_graphviz_session_diverts_stderr_once_and_always_gives_it_back(capfd: 
     assert capfd.readouterr().err == "Warning: kept\nafter\n"
 
 
+def test_loops_returns_and_skips_arc_over_the_stage_row(sample: Path) -> None:
+    """Every flow edge beyond the default steps is a curve, never a straight line along the boxes' tops.
+
+    With compass ports (tailport=n) Graphviz drew some of them flat, depending on the
+    row's length and on the other loops of the journey; the sample has journeys with one
+    and with two such edges, forward and back.
+    """
+    seen = 0
+    for svg_file in sorted((sample / "journeys").glob("*/diagram.svg")):
+        svg = diagram_svg(page(sample, svg_file.relative_to(sample).as_posix()))
+        for g in svg.iter("g"):
+            if "edge" in g.classes and "flow-flow" in g.classes:
+                path = next(g.iter("path")).get("d") or ""
+                ys = [float(y) for y in re.findall(r"-?[\d.]+,(-?[\d.]+)", path)]
+                assert max(ys) - min(ys) > 10, f"{svg_file.parent.name} {g.id}: drawn flat ({path})"
+                seen += 1
+    assert seen >= 4
+
+
 def test_diagram_edge_labels_come_from_flow(mini: Path) -> None:
     svg = diagram_svg(page(mini, "journeys/order-service/index.html"))
     labelled = [g for g in svg.iter("g") if "edge" in g.classes and "next cycle" in g.text]

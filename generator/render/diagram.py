@@ -158,8 +158,9 @@ def dot_source(site: Site, journey: Journey) -> str:
             attrs += ["constraint=false", "style=dashed", 'color="#7a3e9d"', 'fontcolor="#7a3e9d"']
         elif edge.kind == "flow":
             attrs += ["constraint=false", 'color="#1f5fa8"', 'fontcolor="#1f5fa8"']
-        if edge.back or edge.kind == "flow":
-            attrs.append("tailport=n, headport=n")  # arc over the stage row, clear of the bands
+        # No compass ports: dot routes an edge between stages of one row over the row by
+        # itself, and with tailport=n/headport=n it drew some of them (by the row's
+        # length and the other loops) as a straight line along the tops of the boxes.
         lines.append(f"S{source} -> S{target} [{', '.join(attrs)}];")
     lines.append("}")
     return "\n".join(lines) + "\n"
