@@ -141,6 +141,11 @@ def _report_schema_error(doc: Document, error: jsonschema.ValidationError, repor
         wanted = expected if isinstance(expected, list) else [expected]
         words = " or ".join(_TYPE_WORDS.get(t, str(t)) for t in wanted)
         hint = " (quote it to keep it as text)" if "string" in wanted and isinstance(value, (int, float, bool)) else ""
+        if "array" in wanted and not isinstance(value, list):
+            hint = " (one '- item' per line under it, or [first, second] on its line)"
+        bounds = error.schema
+        if "minimum" in bounds and "maximum" in bounds:  # emotion, trust: say the range in the same breath
+            words += f" from {bounds['minimum']} to {bounds['maximum']}"
         report.error(doc.rel, line, col, f"{name} must be {words}, not {_describe(value)}{hint}")
         return
     if validator == "enum":

@@ -137,3 +137,12 @@ def test_an_interaction_persona_missing_from_personas_is_an_error_with_the_fix(c
     assert result.stdout.splitlines()[:-1] == [
         "content/journeys/buy.md:14:18: error: persona 'uma' is not one of this journey's personas (pat); add it to 'personas'"
     ]
+
+
+def test_type_errors_say_the_range_and_how_to_write_a_list(cli, make_site) -> None:
+    journey = MINIMAL_SITE["content/journeys/buy.md"].replace("emotion: 1\n", "emotion: 1.5\n").replace(
+        "personas: [pat, uma]", "personas: [pat, uma]\ntags: onboarding"
+    )
+    lines = cli("check", "--site", make_site({"content/journeys/buy.md": journey})).stdout.splitlines()
+    assert "'tags' must be a list, not the text 'onboarding' (one '- item' per line under it, or [first, second] on its line)" in lines[0]
+    assert lines[1].endswith("emotion' must be a whole number from -2 to 2, not '1.5'")
