@@ -12,6 +12,7 @@ import json
 import re
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -79,15 +80,24 @@ def browser() -> Iterator[object]:
         instance.close()
 
 
-@pytest.fixture
-def page(browser):  # type: ignore[no-untyped-def]
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+@contextmanager
+def _tab(browser, **options: object) -> Iterator[object]:  # type: ignore[no-untyped-def]
+    """A tab in a fresh browser context (*options*: viewport, colour scheme, ...); a JavaScript error fails the test."""
+    context = browser.new_context(**options)
     tab = context.new_page()
     errors: list[str] = []
     tab.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield tab
-    context.close()
+    try:
+        yield tab
+    finally:
+        context.close()
     assert not errors, f"JavaScript errors: {errors}"
+
+
+@pytest.fixture
+def page(browser):  # type: ignore[no-untyped-def]
+    with _tab(browser, viewport={"width": 1280, "height": 900}) as tab:
+        yield tab
 
 
 def _shot(tab, name: str, full_page: bool = True) -> None:  # type: ignore[no-untyped-def]
@@ -144,12 +154,10 @@ def test_index_filters(page, base_url: str, site: Path) -> None:
 
 
 def test_index_lists_everything_without_javascript(browser, base_url: str, site: Path) -> None:
-    context = browser.new_context(java_script_enabled=False)
-    tab = context.new_page()
-    tab.goto(base_url)
-    assert tab.locator("#journey-list > li.card:visible").count() == len(_catalogue(site)["journeys"])
-    assert not tab.locator("#filters").is_visible()
-    context.close()
+    with _tab(browser, java_script_enabled=False) as tab:
+        tab.goto(base_url)
+        assert tab.locator("#journey-list > li.card:visible").count() == len(_catalogue(site)["journeys"])
+        assert not tab.locator("#filters").is_visible()
 
 
 @pytest.mark.parametrize(
@@ -171,50 +179,46 @@ def test_search_finds_the_journey(page, base_url: str, query: str, slug: str, ti
 
 
 def test_dark_mode_and_print_render(browser, base_url: str) -> None:
-    context = browser.new_context(color_scheme="dark", viewport={"width": 1280, "height": 900})
-    tab = context.new_page()
-    tab.goto(base_url + "journeys/student-enrolment/index.html")
-    background = tab.evaluate("getComputedStyle(document.body).backgroundColor")
-    assert background == "rgb(15, 20, 25)"
-    _shot(tab, "journey-dark")
-    tab.emulate_media(media="print", color_scheme="dark")  # printed from a dark screen: paper colours all the same
-    assert tab.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(255, 255, 255)"
-    map_head = "getComputedStyle(document.querySelector('.journey-map thead th')).backgroundColor"
-    assert tab.evaluate(map_head) == "rgb(246, 248, 250)"  # the light panel, not the dark one
-    tab.emulate_media(media="print", color_scheme="light")
-    assert not tab.locator(".site-header nav").is_visible()
-    assert tab.locator("table.journey-map").is_visible()
-    _shot(tab, "journey-print")
-    pdf = tab.pdf(prefer_css_page_size=True)
-    assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
-    boxes = [tuple(map(float, m)) for m in re.findall(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", pdf)]
-    landscape = [b for b in boxes if b[0] > b[1]]
-    # the stage diagram and the journey map each fill one landscape page; the rest is portrait
-    assert len(landscape) == 2, f"the diagram and the journey map should each fill one landscape page, got {boxes}"
-    assert boxes[1][0] > boxes[1][1] and boxes[2][0] > boxes[2][1], boxes
-    ARTIFACTS.mkdir(exist_ok=True)
-    (ARTIFACTS / "journey-print.pdf").write_bytes(pdf)
-    context.close()
+    with _tab(browser, color_scheme="dark", viewport={"width": 1280, "height": 900}) as tab:
+        tab.goto(base_url + "journeys/student-enrolment/index.html")
+        background = tab.evaluate("getComputedStyle(document.body).backgroundColor")
+        assert background == "rgb(15, 20, 25)"
+        _shot(tab, "journey-dark")
+        tab.emulate_media(media="print", color_scheme="dark")  # printed from a dark screen: paper colours all the same
+        assert tab.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(255, 255, 255)"
+        map_head = "getComputedStyle(document.querySelector('.journey-map thead th')).backgroundColor"
+        assert tab.evaluate(map_head) == "rgb(246, 248, 250)"  # the light panel, not the dark one
+        tab.emulate_media(media="print", color_scheme="light")
+        assert not tab.locator(".site-header nav").is_visible()
+        assert tab.locator("table.journey-map").is_visible()
+        _shot(tab, "journey-print")
+        pdf = tab.pdf(prefer_css_page_size=True)
+        assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
+        boxes = [tuple(map(float, m)) for m in re.findall(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", pdf)]
+        landscape = [b for b in boxes if b[0] > b[1]]
+        # the stage diagram and the journey map each fill one landscape page; the rest is portrait
+        # (where they fall in the document depends on how the text before them paginates)
+        assert len(landscape) == 2, f"the diagram and the journey map should each fill one landscape page, got {boxes}"
+        ARTIFACTS.mkdir(exist_ok=True)
+        (ARTIFACTS / "journey-print.pdf").write_bytes(pdf)
 
 
 def test_journey_map_on_a_phone_scrolls_sideways_under_its_lane_names(browser, base_url: str) -> None:
     """At phone width the map keeps readable stage columns and swipes sideways; the lane names stay."""
-    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
-    tab = context.new_page()
-    tab.goto(base_url + "journeys/student-enrolment/index.html")
-    page_width = tab.evaluate("document.documentElement.scrollWidth")
-    assert page_width <= 390, "the page itself never scrolls sideways; only the map does"
-    scroller = tab.locator(".map-scroll")
-    scroller.scroll_into_view_if_needed()
-    stage_cell = "document.querySelector('.journey-map tbody tr td').getBoundingClientRect()"
-    assert tab.evaluate(f"{stage_cell}.width") >= 170, "stage columns about 11rem wide, so text is not one word a line"
-    lane = "document.querySelector('.journey-map tbody th').getBoundingClientRect().left"
-    left_before = tab.evaluate(lane)
-    tab.evaluate("document.querySelector('.map-scroll').scrollLeft = 400")
-    assert tab.evaluate("document.querySelector('.map-scroll').scrollLeft") == 400
-    assert abs(tab.evaluate(lane) - left_before) <= 1, "the lane names stay put while the stages scroll"
-    _shot(tab, "journey-map-phone", full_page=False)
-    context.close()
+    with _tab(browser, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True) as tab:
+        tab.goto(base_url + "journeys/student-enrolment/index.html")
+        page_width = tab.evaluate("document.documentElement.scrollWidth")
+        assert page_width <= 390, "the page itself never scrolls sideways; only the map does"
+        scroller = tab.locator(".map-scroll")
+        scroller.scroll_into_view_if_needed()
+        stage_cell = "document.querySelector('.journey-map tbody tr td').getBoundingClientRect()"
+        assert tab.evaluate(f"{stage_cell}.width") >= 170, "stage columns about 11rem wide, so text is not one word a line"
+        lane = "document.querySelector('.journey-map tbody th').getBoundingClientRect().left"
+        left_before = tab.evaluate(lane)
+        tab.evaluate("document.querySelector('.map-scroll').scrollLeft = 400")
+        assert tab.evaluate("document.querySelector('.map-scroll').scrollLeft") == 400
+        assert abs(tab.evaluate(lane) - left_before) <= 1, "the lane names stay put while the stages scroll"
+        _shot(tab, "journey-map-phone", full_page=False)
 
 
 def test_site_works_from_disk(page, site: Path) -> None:
@@ -271,14 +275,12 @@ def test_large_catalogue_is_paged_and_filters_search_every_page(browser, large: 
     index = json.loads((large / "catalogue-index.js").read_text(encoding="utf-8").split("=", 1)[1].rstrip(";\n"))
     persona = "persona-2"
     expected = sum(1 for row in index["journeys"] if persona in row[3])
-    context = browser.new_context()
-    tab = context.new_page()
-    tab.goto((large / "catalogue/2/index.html").as_uri())  # works from disk too
-    assert tab.locator("#journey-list > li.card").count() == 60
-    tab.select_option("select[name=persona]", persona)
-    tab.wait_for_function(f"document.querySelectorAll('#filter-results > li.card').length === {expected}")
-    assert tab.locator("#filter-status").inner_text() == f"{expected} of 260 journeys shown"
-    first = tab.locator("#filter-results a").first
-    first.click()
-    tab.wait_for_url(re.compile(r"journeys/journey-\d+/index\.html$"))
-    context.close()
+    with _tab(browser) as tab:
+        tab.goto((large / "catalogue/2/index.html").as_uri())  # works from disk too
+        assert tab.locator("#journey-list > li.card").count() == 60
+        tab.select_option("select[name=persona]", persona)
+        tab.wait_for_function(f"document.querySelectorAll('#filter-results > li.card').length === {expected}")
+        assert tab.locator("#filter-status").inner_text() == f"{expected} of 260 journeys shown"
+        first = tab.locator("#filter-results a").first
+        first.click()
+        tab.wait_for_url(re.compile(r"journeys/journey-\d+/index\.html$"))
