@@ -2,22 +2,70 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
+import os
+import re
 import shutil
+import signal
 import socket
+import stat
+import subprocess
+import sys
+import tempfile
 import threading
 import time
-from collections.abc import Iterator
+import urllib.request
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from generator.build import Options
-from generator.devserver import Broadcaster, PreviewServer
+from generator.build import Options, build
+from generator.devserver import Broadcaster, PreviewServer, inject
 from generator.serve import Preview, Watcher, preview_folder
 
 from .conftest import ROOT
+
+WAIT = 60  # seconds: generous for a slow, busy CI machine, but never a hang
+
+
+def save(path: Path, text: str) -> None:
+    """Save *path* the way editors do: a whole new file renamed over the old one.
+
+    ``write_text`` truncates and then writes; a watcher that wakes in between reads
+    an empty file.  A rename is one change, so the watcher sees only whole files.
+    The temporary name starts with a dot: the watcher ignores it as an editor's file.
+    """
+    mode = stat.S_IMODE(path.stat().st_mode) if path.exists() else 0o644
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            file.write(text)
+        os.chmod(temporary, mode)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
+
+
+def change(path: Path, old: str, new: str) -> str:
+    """Save *path* (atomically) with its first *old* replaced by *new*; *old* must be there.  Returns the old text."""
+    text = path.read_text("utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    save(path, text.replace(old, new, 1))
+    return text
+
+
+def eventually(condition: Callable[[], bool], timeout: float = WAIT, what: str = "the expected state") -> None:
+    """Poll *condition* until it holds; fail (never hang) after *timeout* seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"{what} did not arrive within {timeout} s")
+        time.sleep(0.05)
 
 
 class Running:
@@ -33,7 +81,7 @@ class Running:
         self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     def get(self, path: str, method: str = "GET") -> tuple[int, dict[str, str], bytes]:
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=WAIT)
         connection.putrequest(method, path, skip_accept_encoding=True)
         connection.endheaders()
         response = connection.getresponse()
@@ -49,10 +97,10 @@ class EventStream:
     """A minimal Server-Sent Events client."""
 
     def __init__(self, port: int) -> None:
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=WAIT)
         self.sock.sendall(b"GET /__journeydocs__/events HTTP/1.1\r\nHost: localhost\r\n\r\n")
         self.buffer = b""
-        self.next_event(timeout=5, comment_ok=True)  # headers and ": connected"
+        self.next_event(timeout=WAIT, comment_ok=True)  # headers and ": connected"
 
     def next_event(self, timeout: float, comment_ok: bool = False) -> tuple[str, object] | None:
         deadline = time.monotonic() + timeout
@@ -72,11 +120,23 @@ class EventStream:
             self.sock.settimeout(remaining)
             self.buffer += self.sock.recv(65536)
 
-    def wait_for(self, event: str, timeout: float = 10) -> object:
+    def wait_for(self, event: str, timeout: float = WAIT) -> object:
+        """The data of the next *event* (other events are skipped)."""
+        return self.wait_until(event, lambda data: True, timeout)
+
+    def wait_until(self, event: str, wanted: Callable[[object], bool], timeout: float = WAIT) -> object:
+        """The data of the first *event* whose data is *wanted*: the state a save leads to, however many steps it takes."""
         deadline = time.monotonic() + timeout
+        seen: list[tuple[str, object]] = []
         while True:
-            got = self.next_event(max(0.01, deadline - time.monotonic()))
-            if got and got[0] == event:
+            try:
+                got = self.next_event(max(0.01, deadline - time.monotonic()))
+            except (TimeoutError, socket.timeout):
+                pytest.fail(f"no wanted {event!r} event within {timeout} s; got {seen!r}")
+            if got is None:
+                continue
+            seen.append(got)
+            if got[0] == event and wanted(got[1]):
                 return got[1]
 
     def close(self) -> None:
@@ -100,9 +160,8 @@ def running(mini_copy: Path, tmp_path: Path) -> Iterator[Running]:
 
 def test_edit_sends_reload_and_serves_new_content(running: Running) -> None:
     events = running.events()
-    journey = running.site / "content/journeys/order-service.md"
-    journey.write_text(journey.read_text().replace("title: Order a service", "title: Order a better service"))
-    paths = events.wait_for("reload")
+    change(running.site / "content/journeys/order-service.md", "title: Order a service", "title: Order a better service")
+    paths = events.wait_for("reload")  # the first reload: the edited page itself, before its dependants
     assert "journeys/order-service/index.html" in paths
     status, headers, body = running.get("/journeys/order-service/index.html")
     assert status == 200 and headers["content-type"] == "text/html; charset=utf-8"
@@ -120,8 +179,7 @@ def test_edit_sends_reload_and_serves_new_content(running: Running) -> None:
 ])
 def test_an_edited_persona_or_touchpoint_page_is_sent_first(running: Running, kind: str, slug: str, old: str, new: str) -> None:
     events = running.events()
-    source = running.site / f"content/{kind}/{slug}.md"
-    source.write_text(source.read_text().replace(old, new, 1))
+    change(running.site / f"content/{kind}/{slug}.md", old, new)
     assert f"{kind}/{slug}/index.html" in events.wait_for("reload")  # its own (first) page, before the pages that show it
     _, _, body = running.get(f"/{kind}/{slug}/index.html")
     assert new.split(": ", 1)[1].encode() in body
@@ -131,15 +189,15 @@ def test_an_edited_persona_or_touchpoint_page_is_sent_first(running: Running, ki
 def test_broken_content_keeps_last_good_site_with_an_overlay(running: Running) -> None:
     events = running.events()
     persona = running.site / "content/personas/pat-buyer.md"
-    good = persona.read_text()
-    persona.write_text(good.replace("role: customer", "role: custmer"))
-    errors = events.wait_for("errors")
-    assert errors and errors[0].startswith("content/personas/pat-buyer.md:3:7: error: 'role' must be one of")
+    good = change(persona, "role: customer", "role: custmer")
+    expected = "content/personas/pat-buyer.md:3:7: error: 'role' must be one of"
+    errors = events.wait_until("errors", lambda errors: bool(errors) and errors[0].startswith(expected))
+    assert len(errors) == 1, errors
     status, _, body = running.get("/personas/pat-buyer/index.html")
     assert status == 200 and b"Pat" in body  # the last good page
     assert b"window.__journeydocs.overlay" in body and b"custmer" in body
-    persona.write_text(good)
-    assert events.wait_for("errors") == []
+    save(persona, good)
+    assert events.wait_until("errors", lambda errors: errors == []) == []
     _, _, body = running.get("/personas/pat-buyer/index.html")
     assert b"window.__journeydocs.overlay" not in body
     events.close()
@@ -154,7 +212,7 @@ def test_css_change_refreshes_stylesheets_only(running: Running, tmp_path: Path)
     running.watcher.start()
     events = running.events()
     css = theme / "static/journeydocs.css"
-    css.write_text(css.read_text() + "\n/* tweak */\n")
+    save(css, css.read_text("utf-8") + "\n/* tweak */\n")
     assert events.wait_for("css") == []
     _, headers, body = running.get("/static/journeydocs.css")
     assert headers["content-type"] == "text/css; charset=utf-8" and b"tweak" in body
@@ -201,19 +259,147 @@ def test_content_types_and_directory_redirect(running: Running) -> None:
     assert running.get("/journeys/order-service/")[0] == 200
 
 
-def test_serve_never_writes_the_publish_output(running: Running) -> None:
-    assert not (running.site / "public").exists()
-    folder, temporary = preview_folder(Options(root=running.site))  # what `journeys serve` uses without -o
+def test_the_preview_folder_without_output_is_a_private_temporary_folder(mini_copy: Path) -> None:
+    folder, temporary = preview_folder(Options(root=mini_copy))  # what `journeys serve` uses without -o
     try:
-        assert temporary and folder.is_dir() and running.site.resolve() not in folder.resolve().parents
+        assert temporary and folder.is_dir() and list(folder.iterdir()) == []
+        assert mini_copy.resolve() not in folder.resolve().parents
     finally:
         shutil.rmtree(folder)
 
 
-def test_cli_refuses_unsafe_output_and_warns_on_public_bind(cli, make_site) -> None:
+def test_cli_refuses_unsafe_output(cli, make_site) -> None:
     site = make_site()
     result = cli("serve", "--site", site, "--output", site / "content")
     assert result.exit_code == 1 and "refusing to build into" in result.output
+
+
+# -- `journeys serve` as authors run it: a process of its own, stopped by a signal --------------
+
+SERVING = re.compile(r"^serving (http://\S+/) \(Ctrl\+C to stop\)$", re.MULTILINE)
+
+
+def _interruptible() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)  # so that Python turns SIGINT into KeyboardInterrupt again
+
+
+class Served:
+    """A running ``python -m generator serve``; its output goes to files, so no pipe can fill up and block it."""
+
+    def __init__(self, site: Path, tmp_path: Path, *options: str) -> None:
+        self.temp = tmp_path / "tmp"  # its TMPDIR: where its temporary preview folder goes, and only that
+        self.temp.mkdir()
+        self.out, self.err = tmp_path / "serve.out", tmp_path / "serve.err"
+        with self.out.open("wb") as out, self.err.open("wb") as err:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "generator", "serve", "--site", str(site), *options],
+                stdin=subprocess.DEVNULL, stdout=out, stderr=err, cwd=tmp_path,
+                env={**os.environ, "TMPDIR": str(self.temp)},
+                # A shell without job control starts background jobs with SIGINT ignored, and so would the server.
+                preexec_fn=_interruptible if signal.getsignal(signal.SIGINT) == signal.SIG_IGN else None,
+            )
+
+    @property
+    def stdout(self) -> str:
+        return self.out.read_text("utf-8", "replace")
+
+    @property
+    def stderr(self) -> str:
+        return self.err.read_text("utf-8", "replace")
+
+    def url(self) -> str:
+        """The address it prints once it serves; fails (never hangs) if it stops or takes too long."""
+        deadline = time.monotonic() + WAIT
+        while (match := SERVING.search(self.stdout)) is None:
+            if self.process.poll() is not None:
+                pytest.fail(f"serve exited with {self.process.returncode}: {self.stdout}{self.stderr}")
+            if time.monotonic() > deadline:
+                pytest.fail(f"serve printed no address within {WAIT} s: {self.stdout}{self.stderr}")
+            time.sleep(0.05)
+        return match.group(1)
+
+    def previews(self) -> list[Path]:
+        return sorted(self.temp.glob("journeydocs-preview-*"))
+
+    def wait(self) -> int:
+        try:
+            return self.process.wait(WAIT)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"serve did not exit within {WAIT} s: {self.stdout}{self.stderr}")
+
+    def stop(self, signum: int) -> int:
+        self.process.send_signal(signum)
+        return self.wait()
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(WAIT)
+
+
+@contextlib.contextmanager
+def serving(site: Path, tmp_path: Path, *options: str) -> Iterator[Served]:
+    served = Served(site, tmp_path, *options)
+    try:
+        yield served
+    finally:
+        served.kill()
+
+
+def fetch(url: str) -> tuple[int, bytes]:
+    with urllib.request.urlopen(url, timeout=WAIT) as response:
+        return response.status, response.read()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_journeys_serve_serves_the_built_site_and_cleans_up_when_stopped(mini_copy: Path, tmp_path: Path, signum: int) -> None:
+    site = mini_copy
+    with serving(site, tmp_path, "--port", "0") as served:
+        url = served.url()
+        assert re.fullmatch(r"http://127\.0\.0\.1:\d+/", url) and not url.endswith(":0/"), url
+        pages = {path: fetch(url + path) for path in ("", "journeys/order-service/")}
+        [folder] = served.previews()  # its private preview folder, outside the site
+        assert (folder / "journeys/order-service/index.html").is_file()
+        events = EventStream(int(url.rsplit(":", 1)[1].strip("/")))  # an open browser tab must not keep it running
+        try:
+            code = served.stop(signum)
+        finally:
+            events.close()
+        stdout, stderr = served.stdout, served.stderr
+    assert code == 130, (code, stdout, stderr)
+    assert stderr.splitlines()[-1:] == ["stopped"] and "Traceback" not in stderr and "warning" not in stderr, stderr
+    assert served.previews() == [] and not folder.exists()  # Ctrl+C removes the temporary folder
+    assert not (site / "public").exists() and not (tmp_path / "public").exists()  # never the publish output
+    clean = build(Options(root=site, output=tmp_path / "clean", use_cache=False)).output
+    for path, (status, body) in pages.items():
+        assert status == 200
+        assert body == inject((clean / path / "index.html").read_bytes(), []), path  # the built page and the live-reload script
+
+
+def test_journeys_serve_on_a_public_address_warns(mini_copy: Path, tmp_path: Path) -> None:
+    with serving(mini_copy, tmp_path, "--bind", "0.0.0.0", "--port", "0") as served:
+        url = served.url()
+        port = int(url.rsplit(":", 1)[1].strip("/"))
+        assert url == f"http://0.0.0.0:{port}/"
+        assert "warning: serving on 0.0.0.0, which other machines can reach; the preview is for authors" in served.stderr
+        status, body = fetch(f"http://127.0.0.1:{port}/journeys/order-service/")
+        assert status == 200 and b"Order a service" in body
+        assert served.stop(signal.SIGINT) == 130
+
+
+def test_journeys_serve_on_a_port_in_use_is_a_usage_error(mini_copy: Path, tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with serving(mini_copy, tmp_path, "--port", str(port)) as served:
+            code = served.wait()
+        stdout, stderr = served.stdout, served.stderr
+    assert code == 2, (code, stdout, stderr)
+    assert stderr.startswith(f"error: cannot listen on 127.0.0.1:{port}: "), stderr
+    assert len(stderr.splitlines()) == 1 and "Traceback" not in stderr, stderr  # one clear line
+    assert "serving" not in stdout
+    assert served.previews() == [] and not (mini_copy / "public").exists()
 
 
 def test_strict_preview_shows_the_warnings_that_stop_it(mini_copy: Path, tmp_path: Path) -> None:
@@ -229,15 +415,19 @@ def test_strict_preview_shows_the_warnings_that_stop_it(mini_copy: Path, tmp_pat
 def test_switching_theme_in_site_toml_watches_the_new_theme(mini_copy: Path, tmp_path: Path) -> None:
     site = mini_copy
     shutil.copytree(ROOT / "themes/default", site / "themes/alt")
+    alt_css = site / "themes/alt/static/journeydocs.css"
+    save(alt_css, alt_css.read_text("utf-8") + "\n/* the alt theme */\n")
     preview = Preview(Options(root=site, search=False), tmp_path / "preview", Broadcaster())
     assert preview.full()
     watcher = Watcher(preview, site)
     watcher.start()
+    css = tmp_path / "preview/static/journeydocs.css"
     try:
-        config = site / "site.toml"
-        config.write_text(config.read_text("utf-8").replace('language = "en"', 'language = "en"\ntheme = "alt"'), "utf-8")
-        watcher._rebuild({config.resolve()})
-        assert (site / "themes/alt").resolve() in watcher.watched  # edits to the new theme reach the preview
+        change(site / "site.toml", 'language = "en"', 'language = "en"\ntheme = "alt"')  # the watcher rebuilds on its own
+        eventually(lambda: "the alt theme" in css.read_text("utf-8"), what="the full build with the new theme")
+        eventually(lambda: (site / "themes/alt").resolve() in watcher.watched, what="a watch on the new theme")
+        change(alt_css, "the alt theme", "the alt theme, edited")
+        eventually(lambda: "the alt theme, edited" in css.read_text("utf-8"), what="the new theme's edited stylesheet")
     finally:
         watcher.stop()
 
@@ -273,7 +463,7 @@ def test_a_templates_folder_made_while_serving_is_watched(mini_copy: Path, tmp_p
     watcher.start()
 
     def shows(text: str) -> bool:
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + WAIT
         while time.monotonic() < deadline:
             rebuilt.wait(0.2)
             rebuilt.clear()
@@ -284,16 +474,16 @@ def test_a_templates_folder_made_while_serving_is_watched(mini_copy: Path, tmp_p
     page = '{% extends "base.html" %}{% block content %}<h1>{{ word }}</h1>{% endblock %}'
     try:
         (site / "templates").mkdir()
-        (site / "templates/404.html").write_text(page.replace("{{ word }}", "Made later"), "utf-8")
+        save(site / "templates/404.html", page.replace("{{ word }}", "Made later"))
         assert shows("Made later")
-        (site / "templates/404.html").write_text(page.replace("{{ word }}", "Edited later"), "utf-8")
+        save(site / "templates/404.html", page.replace("{{ word }}", "Edited later"))
         assert shows("Edited later")  # the new folder is watched from now on
         shutil.rmtree(site / "templates")
         assert shows("Page not found")  # the built-in page again
         (site / "templates").mkdir()
-        (site / "templates/404.html").write_text(page.replace("{{ word }}", "Made again"), "utf-8")
+        save(site / "templates/404.html", page.replace("{{ word }}", "Made again"))
         assert shows("Made again")
-        (site / "templates/404.html").write_text(page.replace("{{ word }}", "Edited again"), "utf-8")
+        save(site / "templates/404.html", page.replace("{{ word }}", "Edited again"))
         assert shows("Edited again")
     finally:
         watcher.stop()
