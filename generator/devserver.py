@@ -12,6 +12,7 @@ import json
 import mimetypes
 import posixpath
 import queue
+import socket
 import threading
 from collections.abc import Callable
 from http import HTTPStatus
@@ -109,11 +110,20 @@ def safe_path(root: Path, raw_path: str) -> Path | None:
     return root / relative if relative and relative != "." else root
 
 
+def _family(host: str, port: int) -> socket.AddressFamily:
+    """The address family to listen with on *host*: what the name or address resolves to first."""
+    try:
+        return socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0][0]
+    except (OSError, IndexError):
+        return socket.AF_INET6 if ":" in host else socket.AF_INET  # binding will say what is wrong
+
+
 class PreviewServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
     def __init__(self, address: tuple[str, int], root: Path, broadcaster: Broadcaster, errors: Callable[[], list[str]]) -> None:
+        self.address_family = _family(*address)  # ::1 or :: need an IPv6 socket; the class default is IPv4
         super().__init__(address, PreviewHandler)
         self.root = root
         self.broadcaster = broadcaster

@@ -255,10 +255,11 @@ def run(options: Options, bind: str, port: int, open_browser: bool, say: Callabl
     try:
         preview.full()
         tell()
+        host = f"[{bind}]" if ":" in bind else bind  # the address as a browser (and a reader) takes it
         try:
             server = PreviewServer((bind, port), folder, broadcaster, lambda: preview.errors)
         except OSError as exc:
-            raise UsageError(f"cannot listen on {bind}:{port}: {exc.strerror or exc}") from None
+            raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
         watcher = Watcher(preview, options.root)
 
         def rebuilt(changed: set[Path]) -> None:
@@ -274,7 +275,6 @@ def run(options: Options, bind: str, port: int, open_browser: bool, say: Callabl
             loopback = bind == "localhost"
         if not loopback:
             say(f"warning: serving on {bind}, which other machines can reach; the preview is for authors", err=True)
-        host = f"[{bind}]" if ":" in bind else bind  # the address it listens on, as a browser takes it
         url = f"http://{host}:{server.server_address[1]}/"
         say(f"serving {url} (Ctrl+C to stop)")
         if open_browser:

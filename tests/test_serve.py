@@ -523,3 +523,15 @@ def test_a_full_rebuild_that_fails_for_any_reason_is_tried_again(mini_copy: Path
     persona.write_text(persona.read_text("utf-8").replace("name: ", "name: Dr ", 1), "utf-8")
     preview.update({persona})  # a content save, after the failed full build
     assert "Tiny Journeys" in (tmp_path / "preview/404.html").read_text("utf-8")  # a page no content edit renders
+
+
+def test_the_preview_listens_with_the_address_family_of_its_bind_address() -> None:
+    """--bind ::1 or :: needs an IPv6 socket (the server class's default is IPv4)."""
+    import socket as sockets
+
+    from generator.devserver import _family
+
+    assert _family("::1", 0) == sockets.AF_INET6
+    assert _family("::", 8000) == sockets.AF_INET6
+    assert _family("127.0.0.1", 0) == sockets.AF_INET
+    assert _family("0.0.0.0", 8000) == sockets.AF_INET
