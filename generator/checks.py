@@ -50,10 +50,7 @@ def run_checks(site: Site, documents: Mapping[str, Document], report: Report) ->
                 where = ("stages", "co-create") if "co-create" in journey.stage_ids else ("relationship",)
                 warn("JD107", where, "a partnership needs shared work at co-create, but none is in the band of visibility", key=True)
         for number, col, heading, meant in near_stage_headings(journey.body, titles):
-            line = doc.body_line + number
-            if doc.is_yaml:  # a block scalar's lines are indented in the file
-                raw = doc.source.splitlines()[line - 1 - doc.offset]
-                col = len(raw) - len(raw.lstrip(" ")) + 1
+            line, col = _body_position(doc, number, col)
             report.warning(
                 doc.rel, line, col,
                 f"heading '{heading}' is not a stage title (did you mean '{meant}'?): "
@@ -74,35 +71,66 @@ def run_checks(site: Site, documents: Mapping[str, Document], report: Report) ->
 
 
 _HEADING = re.compile(r"( {0,3})#{1,6}[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$")
-_FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
-_MARKED_LINE = re.compile(r"\n {0,3}[#`~]")
+_FENCE = re.compile(r"[ \t]*(?:[-*+][ \t]+|\d{1,9}[.)][ \t]+)?(`{3,}|~{3,})(.*)")  # also a list item's
+_MARKED_LINE = re.compile(r"\n[ \t]*(?:[-*+][ \t]+|\d{1,9}[.)][ \t]+)?[#`~]")
+_INLINE_MARKUP = re.compile(r"[*_`\\]")
 
 
 def near_stage_headings(body: str, titles: Mapping[str, str]) -> Iterator[tuple[int, int, str, str]]:
-    """Headings of *body* that nearly spell a stage title: (line in body, column, heading, the title).
+    """ATX headings of *body* that nearly spell a stage title: (line in body, column, heading, the title).
 
-    A heading that is exactly a stage's title starts that stage's part of the
-    narrative; ``## Realise`` or ``## Onboarding`` does not, and the text under it
-    silently stays with the stage before.  Only ATX headings outside fenced code
-    are looked at, by a quick scan of the lines (this runs for every journey on
-    every check; the Markdown parser runs only when pages are rendered).
+    A heading whose text is exactly a stage's title starts that stage's part of
+    the narrative; ``## Realise`` or ``## Onboarding`` does not, and the text
+    under it silently stays with the stage before.  A quick scan of the lines
+    that can open a heading or a code fence (this runs for every journey on
+    every check; the Markdown parser runs only when pages are rendered): fenced
+    code is skipped as CommonMark closes it (same character, at least as long,
+    no info string), and emphasis or code marks in a heading do not count, as
+    the page does not count them either.
     """
     text = "\n" + body.replace("\r\n", "\n")
-    fence = ""
-    for hit in _MARKED_LINE.finditer(text):  # the few lines that may open a heading or a fence
+    fence = ""  # the opening fence of the code block we are in
+    for hit in _MARKED_LINE.finditer(text):
         start = hit.start() + 1
         end = text.find("\n", start)
         line = text[start:] if end < 0 else text[start:end]
-        if line.lstrip(" ")[0] != "#":
-            opening = _FENCE.match(line)
-            if opening and (not fence or opening.group(1)[0] == fence):
-                fence = "" if fence else opening.group(1)[0]
-        elif not fence and (match := _HEADING.match(line)):
-            heading = match.group(2).strip("*_` ")
-            if heading.casefold() not in titles:
-                close = difflib.get_close_matches(heading.casefold(), list(titles), n=1, cutoff=0.8)
-                if close:
-                    yield text.count("\n", 0, start) - 1, len(match.group(1)) + 1, heading, titles[close[0]]
+        opening = _FENCE.match(line)
+        if opening:
+            marks, info = opening.group(1), opening.group(2).strip()
+            if not fence:
+                fence = marks
+            elif marks[0] == fence[0] and len(marks) >= len(fence) and not info:
+                fence = ""
+            continue
+        match = None if fence else _HEADING.match(line)
+        if match is None:
+            continue
+        heading = _INLINE_MARKUP.sub("", match.group(2)).strip()
+        if heading.casefold() not in titles:
+            close = difflib.get_close_matches(heading.casefold(), list(titles), n=1, cutoff=0.8)
+            if close:
+                yield text.count("\n", 0, start) - 1, len(match.group(1)) + 1, heading, titles[close[0]]
+
+
+def _body_position(doc: Document, number: int, col: int) -> tuple[int, int]:
+    """Where line *number* (0-based) of the body, at *col*, is in the file.
+
+    A Markdown file's body follows its front matter line for line.  In a pure
+    YAML journey only a literal block (``body: |``) keeps the lines, indented;
+    any other body (quoted, folded, flow style) is pointed at as a whole.
+    """
+    if not doc.is_yaml:
+        return doc.body_line + number, col
+    line, column = doc.positions.value(("body",))
+    lines = doc.source.splitlines()
+
+    def source(n: int) -> str | None:  # file line n (1-based), if the source holds it
+        index = n - 1 - doc.offset
+        return lines[index] if 0 <= index < len(lines) else None
+
+    if (source(line) or "")[column - 1 : column] == "|" and (raw := source(line + 1 + number)) is not None:
+        return line + 1 + number, len(raw) - len(raw.lstrip(" ")) + 1
+    return line, column
 
 
 def doc_persona(doc: Document, stage: str, index: int) -> bool:

@@ -240,3 +240,35 @@ def test_only_near_misspellings_of_a_stage_title_are_flagged() -> None:
     titles = {t.casefold(): t for t in ("Explore", "Agree", "Onboard", "Co-create", "Realize")}
     body = "## Explore\n## Exploration\n## Agreement\n## Onboarding\n~~~\n## Realise\n~~~\n# Co-creat #\n"
     assert list(near_stage_headings(body, titles)) == [(3, 1, "Onboarding", "Onboard"), (7, 1, "Co-creat", "Co-create")]
+    # fences close as CommonMark closes them; a list item's fence counts; marks in a heading do not
+    fenced = "- ```yaml\n  ## Realise\n  ```\n````\n## Realise\n```\n## Realise\n````\n## On*board*\n## Co\\-create\n## Realise\n"
+    assert list(near_stage_headings(fenced, titles)) == [(10, 1, "Realise", "Realize")]
+
+
+YAML_JOURNEY = """\
+title: Gamma
+personas: [cara]
+stages:
+  explore:
+    interactions:
+      - {touchpoint: portal, action: Browses, emotion: 1}
+{body}indicators:
+  - {name: NPS, kind: xla, stage: explore}
+"""
+
+
+@pytest.mark.parametrize(
+    ("body", "where"),
+    [
+        ("body: |\n  Intro.\n\n  ## Realise\n\n  Text.\n", "content/journeys/gamma.yaml:10:3"),  # the heading's own line
+        ('body: "Intro.\\n\\n## Realise\\n\\nText.\\n"\n', "content/journeys/gamma.yaml:7:7"),  # the body as a whole
+        ("body: >\n  Intro.\n\n  ## Realise\n", "content/journeys/gamma.yaml:7:7"),  # folded: lines are not kept
+    ],
+)
+def test_jd108_in_a_yaml_journey_points_into_its_body(tmp_path: Path, body: str, where: str) -> None:
+    """Only a literal block keeps the body's lines in the file; any other body is pointed at whole, never past the file's end."""
+    files = {"site.toml": "[site]\ntitle = 'Checks'\n", **PERSONAS, **TOUCHPOINTS,
+             "content/journeys/gamma.yaml": YAML_JOURNEY.replace("{body}", body)}
+    report = load(Options(root=write_site(tmp_path / "site", files), use_cache=False)).report
+    found = [d.format() for d in report.items if d.code == "JD108"]
+    assert len(found) == 1 and found[0].startswith(where + ": warning: heading 'Realise'"), found
