@@ -296,6 +296,32 @@ def test_loops_returns_and_skips_arc_over_the_stage_row(sample: Path) -> None:
     assert seen >= 4
 
 
+def test_every_kind_of_extra_flow_edge_arcs_above_the_stage_boxes(mini_copy: Path, tmp_path: Path) -> None:
+    """Long and adjacent returns, a skip and a stage repeating itself: curves, all above the row's middle."""
+    journey = mini_copy / "content/journeys/order-service.md"
+    text = journey.read_text("utf-8").replace(
+        '  - "realize -> explore: next cycle"\n  - "co-create -> engage"\n',
+        '  - "realize -> explore: next cycle"\n  - "co-create -> onboard: retrain"\n  - "engage -> explore"\n'
+        '  - "engage -> co-create: fast track"\n  - "onboard -> onboard: each sprint"\n',
+    )
+    journey.write_text(text, "utf-8")
+    out = build(Options(root=mini_copy, output=tmp_path / "out", use_cache=False, search=False)).output
+    svg = diagram_svg(page(out, "journeys/order-service/diagram.svg"))
+
+    def ys(element: Element) -> list[float]:
+        shapes = [e for e in element.iter() if e.tag in ("path", "polygon")]
+        return [float(y) for e in shapes for y in re.findall(r"-?[\d.]+,(-?[\d.]+)", e.get("d") or e.get("points") or "")]
+
+    boxes = [y for g in svg.iter("g") if (g.id or "").startswith("stage-node-") for y in ys(g)]
+    middle = (min(boxes) + max(boxes)) / 2
+    edges = [g for g in svg.iter("g") if "edge" in g.classes and "flow-flow" in g.classes]
+    assert len(edges) == 5
+    for g in edges:
+        path = ys(next(g.iter("path")))
+        assert max(path) - min(path) > 10, f"{g.id} is drawn flat"
+        assert max(path) < middle, f"{g.id} runs through or below the stage boxes"
+
+
 def test_diagram_edge_labels_come_from_flow(mini: Path) -> None:
     svg = diagram_svg(page(mini, "journeys/order-service/index.html"))
     labelled = [g for g in svg.iter("g") if "edge" in g.classes and "next cycle" in g.text]

@@ -158,9 +158,14 @@ def dot_source(site: Site, journey: Journey) -> str:
             attrs += ["constraint=false", "style=dashed", 'color="#7a3e9d"', 'fontcolor="#7a3e9d"']
         elif edge.kind == "flow":
             attrs += ["constraint=false", 'color="#1f5fa8"', 'fontcolor="#1f5fa8"']
-        # No compass ports: dot routes an edge between stages of one row over the row by
-        # itself, and with tailport=n/headport=n it drew some of them (by the row's
-        # length and the other loops) as a straight line along the tops of the boxes.
+        # Over the row: an edge to the next stage needs compass ports, or dot runs it between
+        # the boxes, and one to the same stage leaves by the top right and returns at the top
+        # left; a longer one goes without, or dot drew some (by the row's length and the other
+        # loops) straight along the boxes' tops.
+        if source == target:
+            attrs.append("tailport=ne, headport=nw")
+        elif (edge.back or edge.kind == "flow") and abs(source - target) == 1:
+            attrs.append("tailport=n, headport=n")
         lines.append(f"S{source} -> S{target} [{', '.join(attrs)}];")
     lines.append("}")
     return "\n".join(lines) + "\n"
