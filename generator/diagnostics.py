@@ -105,14 +105,8 @@ def plural(number: int, noun: str) -> str:
 
 def did_you_mean(value: object, choices: Iterable[str]) -> str:
     """A hint for a misspelt id or slug, or an empty string when nothing is close."""
-    match = closest(value, choices)
-    return f" (did you mean '{match}'?)" if match else ""
-
-
-def closest(value: object, choices: Iterable[str]) -> str | None:
-    """The choice that *value* most likely misspells, if any is close."""
     if not isinstance(value, str):
-        return None
+        return ""
     options = sorted(set(choices))
     matches = difflib.get_close_matches(value, options, n=1, cutoff=0.6)
     if not matches and len(value) >= 3:
@@ -121,7 +115,7 @@ def closest(value: object, choices: Iterable[str]) -> str | None:
         lowered = {o.lower(): o for o in options}
         if value.lower() in lowered:
             matches = [lowered[value.lower()]]
-    return matches[0] if matches else None
+    return f" (did you mean '{matches[0]}'?)" if matches else ""
 
 
 def one_of(choices: Sequence[str]) -> str:

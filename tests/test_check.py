@@ -146,3 +146,14 @@ def test_type_errors_say_the_range_and_how_to_write_a_list(cli, make_site) -> No
     lines = cli("check", "--site", make_site({"content/journeys/buy.md": journey})).stdout.splitlines()
     assert "'tags' must be a list, not the text 'onboarding' (one '- item' per line under it, or [first, second] on its line)" in lines[0]
     assert lines[1].endswith("emotion' must be a whole number from -2 to 2, not '1.5'")
+
+
+def test_a_persona_not_written_yet_does_not_hide_another_persona_missing_from_the_list(cli, make_site) -> None:
+    """'duty-manager' (no file yet) is no misspelling of 'account-manager': both problems are reported."""
+    journey = MINIMAL_SITE["content/journeys/buy.md"].replace("personas: [pat, uma]", "personas: [pat, duty-manager]")
+    journey = journey.replace("persona: uma", "persona: account-manager")
+    persona = "---\nname: Account manager\nrole: provider\n---\n"
+    site = make_site({"content/journeys/buy.md": journey, "content/personas/account-manager.md": persona})
+    lines = cli("check", "--site", site).stdout.splitlines()
+    assert any("unknown persona 'duty-manager'" in line for line in lines), lines
+    assert any("persona 'account-manager' is not one of this journey's personas" in line for line in lines), lines
