@@ -230,12 +230,19 @@ def preview_folder(options: Options) -> tuple[Path, bool]:
     return Path(tempfile.mkdtemp(prefix="journeydocs-preview-")), True
 
 
+def listen_address(bind: str) -> str:
+    """The address to listen on as given to ``--bind``: ``[::1]`` as URLs write it is ``::1``;
+    nothing at all is every IPv4 interface, as ``0.0.0.0`` says."""
+    return bind.strip().removeprefix("[").removesuffix("]") or "0.0.0.0"
+
+
 def run(options: Options, bind: str, port: int, open_browser: bool, say: Callable[..., None]) -> None:
     """Serve a live preview until interrupted; *say(message, err=False)* talks to the author.
 
     The preview is written to ``options.output`` when given (checked like any
     output folder), else to a private temporary folder removed at the end.
     """
+    bind = listen_address(bind)
     load_config(options.root)  # a broken site.toml stops here, with its position
     folder, temporary = preview_folder(options)
     broadcaster = Broadcaster()

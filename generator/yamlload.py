@@ -142,18 +142,24 @@ def _hint(problem: str, context: str, line: str, col: int) -> str:
     """What usually causes libyaml's message, for someone who writes content rather than YAML."""
     if line[col : col + 1] == "\t":
         return " (a tab: YAML indents with spaces)"
+    before = line[:col].rstrip()[-1:]  # what ends just before the spot libyaml stopped at
     if problem.startswith("mapping values are not allowed"):
         if ": " in line[:col]:
             return " (a text with ': ' in it: put the whole text in double quotes)"
-        return " (is this key indented deeper than the key above it, or does the line above lack the space after its ':'?)"
+        return (
+            " (a text with ': ' in it goes in double quotes; if this is a key, is it indented deeper"
+            " than the key above it, or does the line above lack the space after its ':'?)"
+        )
     if "expected '-' indicator" in problem:
         return " (check the indentation: an item's keys line up under its first key, and items' '-' under each other)"
     if problem.startswith("did not find expected key"):
-        if col and line[col - 1 : col] in ("'", '"'):
-            return " (the quoted text ends at the quote before this: quote a text containing ' with double quotes)"
+        if before == "'":
+            return " (the quoted text ends at the ' before this: put all of it inside the quotes, and write '' for a ' in it)"
+        if before == '"':
+            return ' (the quoted text ends at the " before this: put all of it inside the quotes, and write \\" for a " in it)'
         return " (check the indentation: the keys of one mapping line up under each other)"
     if context.startswith(("while scanning an alias", "while scanning an anchor")) or "cannot start any token" in problem:
-        return " (a text starting with * & @ or `: put the whole text in double quotes)"
+        return " (a text starting with * & @ % or `: put the whole text in double quotes)"
     return ""
 
 

@@ -218,6 +218,11 @@ def test_journey_map_on_a_phone_scrolls_sideways_under_its_lane_names(browser, b
         tab.evaluate("document.querySelector('.map-scroll').scrollLeft = 400")
         assert tab.evaluate("document.querySelector('.map-scroll').scrollLeft") == 400
         assert abs(tab.evaluate(lane) - left_before) <= 1, "the lane names stay put while the stages scroll"
+        # and they keep their own border: a collapsed border belongs to the table's grid and scrolls
+        # away from a sticky cell, letting the scrolled cells show through its width
+        head = "getComputedStyle(document.querySelector('.journey-map tbody th'))"
+        assert tab.evaluate("getComputedStyle(document.querySelector('.journey-map')).borderCollapse") == "separate"
+        assert tab.evaluate(f"{head}.borderLeftWidth") == "1px"
         _shot(tab, "journey-map-phone", full_page=False)
 
 

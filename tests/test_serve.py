@@ -535,3 +535,12 @@ def test_the_preview_listens_with_the_address_family_of_its_bind_address() -> No
     assert _family("::", 8000) == sockets.AF_INET6
     assert _family("127.0.0.1", 0) == sockets.AF_INET
     assert _family("0.0.0.0", 8000) == sockets.AF_INET
+
+
+def test_the_bind_address_may_be_written_as_in_a_url_or_left_empty() -> None:
+    from generator.serve import listen_address
+
+    assert listen_address("[::1]") == "::1"
+    assert listen_address(" 127.0.0.1 ") == "127.0.0.1"
+    assert listen_address("") == "0.0.0.0"
+    assert listen_address("localhost") == "localhost"

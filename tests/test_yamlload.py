@@ -127,12 +127,15 @@ def test_a_syntax_error_points_where_it_was_made(text: str, where: tuple[int, in
     ("text", "hint"),
     [
         ("- touchpoint: a\n  action: Reviews devices: due soon\n", "a text with ': ' in it: put the whole text in double quotes"),
-        ("- touchpoint: a\n    persona: b\n", "is this key indented deeper than the key above it"),
+        ("- touchpoint: a\n    persona: b\n", "if this is a key, is it indented deeper than the key above it"),
         ("items:\n  - touchpoint: a\n    persona: b\n action: c\n", "the keys of one mapping line up under each other"),
         ("items:\n  - touchpoint: a\n    persona: b\n  action: c\n", "items' '-' under each other"),
-        ("title: 'it's here'\n", "quote a text containing ' with double quotes"),
-        ("title: *bold*\n", "a text starting with * & @ or `: put the whole text in double quotes"),
-        ("title: @handle\n", "a text starting with * & @ or `: put the whole text in double quotes"),
+        ("title: 'it's here'\n", "the quoted text ends at the ' before this: put all of it inside the quotes, and write '' for a ' in it"),
+        ('action: "Says "hi" loudly"\n', 'the quoted text ends at the " before this: put all of it inside the quotes, and write \\" for a " in it'),
+        ('action: "Approve" the request\n', 'the quoted text ends at the " before this'),
+        ("action: Reviews the report\n  and then: approves\n", "a text with ': ' in it goes in double quotes; if this is a key"),
+        ("title: *bold*\n", "a text starting with * & @ % or `: put the whole text in double quotes"),
+        ("title: @handle\n", "a text starting with * & @ % or `: put the whole text in double quotes"),
     ],
 )
 def test_a_syntax_error_says_what_usually_causes_it(text: str, hint: str) -> None:
