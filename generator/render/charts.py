@@ -58,7 +58,7 @@ def experience_curve(titles: Sequence[str], series: Sequence[Series], caption: s
         return top + (2 - v) / 4 * plot_h
 
     desc = "; ".join(
-        f"{s.label}: " + ", ".join(f"{t} {_fmt(v)}" for t, v in zip(titles, s.values) if v is not None) for s in series
+        f"{s.label}: " + ", ".join(f"{t} {signed(v)}" for t, v in zip(titles, s.values) if v is not None) for s in series
     )
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="curve" viewBox="0 0 {width} {height}" '
@@ -95,7 +95,7 @@ def experience_curve(titles: Sequence[str], series: Sequence[Series], caption: s
             else:
                 out.append(f'<rect class="mark-{s.key}" x="{cx - 5:.1f}" y="{cy - 5:.1f}" width="10" height="10" fill="{style["stroke"]}"/>')
             dy = 20 if (s.key, i) in below else -10
-            out.append(f'<text class="value" x="{cx + 8:.1f}" y="{cy + dy:.1f}">{_fmt(v)}</text>')
+            out.append(f'<text class="value" x="{cx + 8:.1f}" y="{cy + dy:.1f}">{signed(v)}</text>')
     legend_y = height - 14
     for n, s in enumerate(series):
         style = _STYLE[s.key]
@@ -118,10 +118,6 @@ def _segments(values: Sequence[float | None]) -> list[list[tuple[int, float]]]:
         else:
             segments[-1].append((i, v))
     return [s for s in segments if s]
-
-
-def _fmt(value: float | None) -> str:
-    return "–" if value is None else signed(value)
 
 
 def signed(value: float) -> str:
