@@ -132,11 +132,7 @@ class Watcher(FileSystemEventHandler):
 
 
 def _inside(path: Path, folder: Path) -> bool:
-    try:
-        path.resolve().relative_to(folder.resolve())
-        return True
-    except ValueError:
-        return False
+    return path.resolve().is_relative_to(folder.resolve())
 
 
 def _theme(root: Path) -> Path:
