@@ -309,13 +309,10 @@ class Served:
 
     def url(self) -> str:
         """The address it prints once it serves; fails (never hangs) if it stops or takes too long."""
-        deadline = time.monotonic() + WAIT
-        while (match := SERVING.search(self.stdout)) is None:
-            if self.process.poll() is not None:
-                pytest.fail(f"serve exited with {self.process.returncode}: {self.stdout}{self.stderr}")
-            if time.monotonic() > deadline:
-                pytest.fail(f"serve printed no address within {WAIT} s: {self.stdout}{self.stderr}")
-            time.sleep(0.05)
+        eventually(lambda: SERVING.search(self.stdout) is not None or self.process.poll() is not None, what="serve's address")
+        match = SERVING.search(self.stdout)
+        if match is None:
+            pytest.fail(f"serve exited with {self.process.returncode}: {self.stdout}{self.stderr}")
         return match.group(1)
 
     def previews(self) -> list[Path]:
