@@ -277,6 +277,12 @@ def test_a_graphviz_session_diverts_stderr_once_and_always_gives_it_back(capfd: 
     assert capfd.readouterr().err == "Warning: kept\nafter\n"
 
 
+def _ys(element: Element) -> list[float]:
+    """The y coordinates of an SVG element's paths and polygons (Graphviz's y grows downwards)."""
+    shapes = [e for e in element.iter() if e.tag in ("path", "polygon")]
+    return [float(y) for e in shapes for y in re.findall(r"-?[\d.]+,(-?[\d.]+)", e.get("d") or e.get("points") or "")]
+
+
 def test_loops_returns_and_skips_arc_over_the_stage_row(sample: Path) -> None:
     """Every flow edge beyond the default steps is a curve, never a straight line along the boxes' tops.
 
@@ -289,9 +295,9 @@ def test_loops_returns_and_skips_arc_over_the_stage_row(sample: Path) -> None:
         svg = diagram_svg(page(sample, svg_file.relative_to(sample).as_posix()))
         for g in svg.iter("g"):
             if "edge" in g.classes and "flow-flow" in g.classes:
-                path = next(g.iter("path")).get("d") or ""
-                ys = [float(y) for y in re.findall(r"-?[\d.]+,(-?[\d.]+)", path)]
-                assert max(ys) - min(ys) > 10, f"{svg_file.parent.name} {g.id}: drawn flat ({path})"
+                path = next(g.iter("path"))
+                ys = _ys(path)
+                assert max(ys) - min(ys) > 10, f"{svg_file.parent.name} {g.id}: drawn flat ({path.get('d')})"
                 seen += 1
     assert seen >= 4
 
@@ -307,17 +313,12 @@ def test_every_kind_of_extra_flow_edge_arcs_above_the_stage_boxes(mini_copy: Pat
     journey.write_text(text, "utf-8")
     out = build(Options(root=mini_copy, output=tmp_path / "out", use_cache=False, search=False)).output
     svg = diagram_svg(page(out, "journeys/order-service/diagram.svg"))
-
-    def ys(element: Element) -> list[float]:
-        shapes = [e for e in element.iter() if e.tag in ("path", "polygon")]
-        return [float(y) for e in shapes for y in re.findall(r"-?[\d.]+,(-?[\d.]+)", e.get("d") or e.get("points") or "")]
-
-    boxes = [y for g in svg.iter("g") if (g.id or "").startswith("stage-node-") for y in ys(g)]
+    boxes = [y for g in svg.iter("g") if (g.id or "").startswith("stage-node-") for y in _ys(g)]
     middle = (min(boxes) + max(boxes)) / 2
     edges = [g for g in svg.iter("g") if "edge" in g.classes and "flow-flow" in g.classes]
     assert len(edges) == 5
     for g in edges:
-        path = ys(next(g.iter("path")))
+        path = _ys(next(g.iter("path")))
         assert max(path) - min(path) > 10, f"{g.id} is drawn flat"
         assert max(path) < middle, f"{g.id} runs through or below the stage boxes"
 
