@@ -93,12 +93,27 @@ Describe {name}: who runs it, when it is open, what it offers.
 """
 
 
+def _newest(sources: list[Source], kind: str) -> str | None:
+    """The slug of the document of *kind* written last (by file time; then by name).
+
+    Authors make the personas and touchpoints first and the journey next (as
+    the README shows), so the new journey starts from the ones just made
+    rather than from whichever sorts first in a large catalogue.
+    """
+    stamped = []
+    for slug, path in _existing(sources, kind).items():
+        if SLUG_RE.match(slug):  # valid slugs only
+            try:
+                stamped.append((-path.stat().st_mtime_ns, slug))
+            except OSError:
+                continue
+    return min(stamped)[1] if stamped else None
+
+
 def _journey(config: SiteConfig, name: str, sources: list[Source]) -> str:
-    personas = sorted(s for s in _existing(sources, "persona") if SLUG_RE.match(s))  # valid slugs only
-    touchpoints = sorted(s for s in _existing(sources, "touchpoint") if SLUG_RE.match(s))
     first, last = config.stages[0], config.stages[-1]
-    persona = personas[0] if personas else None
-    touchpoint = touchpoints[0] if touchpoints else None
+    persona = _newest(sources, "persona")
+    touchpoint = _newest(sources, "touchpoint")
     persona_line = f"personas: [{_yaml_slug(persona)}]" if persona else "personas: [] # add persona slugs from content/personas/"
     lines = [
         "---",

@@ -30,6 +30,16 @@ def test_new_journey_then_check_passes(cli, tmp_path: Path) -> None:
     assert check.exit_code == 0, check.output
 
 
+def test_new_journey_starts_from_the_persona_and_touchpoint_made_last(cli, tmp_path: Path) -> None:
+    """The README makes personas and touchpoints first: the journey should use those, not the first by name."""
+    site = _copy_sample(tmp_path)
+    assert cli("new", "persona", "Zara Newcomer", "--site", site).exit_code == 0
+    assert cli("new", "touchpoint", "Zoned Kiosk", "--site", site).exit_code == 0
+    assert cli("new", "journey", "Try the Kiosk", "--site", site).exit_code == 0
+    text = (site / "content/journeys/try-the-kiosk.md").read_text()
+    assert "personas: [zara-newcomer]" in text and "- touchpoint: zoned-kiosk" in text
+
+
 def test_new_persona_and_touchpoint_are_valid(cli, make_site) -> None:
     site = make_site()
     assert cli("new", "persona", "Café Owner \"Zoë\"", "--site", site).exit_code == 0
