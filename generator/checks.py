@@ -10,10 +10,14 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING
 
 from .diagnostics import Report
 from .load import Document, doc_key
 from .model import Site
+
+if TYPE_CHECKING:
+    from .render.markdown import Markdown
 
 
 def run_checks(site: Site, documents: Mapping[str, Document], report: Report) -> None:
@@ -21,6 +25,7 @@ def run_checks(site: Site, documents: Mapping[str, Document], report: Report) ->
     last = site.stages[-1].id if site.stages else None
     stage_ids = {s.id for s in site.stages}
     titles = {s.title.casefold(): s.title for s in site.stages}
+    parsers: list[Markdown] = []  # made the first time a near miss needs the Markdown parser
     for slug, journey in site.journeys.items():
         doc = documents[doc_key("journey", slug)]
 
@@ -35,6 +40,12 @@ def run_checks(site: Site, documents: Mapping[str, Document], report: Report) ->
             if stage.interactions and not any(i.visibility == "shared" for i in stage.interactions):
                 warn("JD102", ("stages", stage.stage), f"stage '{stage.stage}' has interactions but none in the shared band of visibility", key=True)
             for i in stage.interactions:
+                if i.emotion is not None and i.persona is None:  # stage feelings leave it out (model.felt)
+                    warn(
+                        "JD109", ("stages", stage.stage, "interactions", i.index, "emotion"),
+                        f"emotion on '{_short(i.action)}', an interaction no persona travels: whose feeling is it? "
+                        "name the persona or drop the emotion",
+                    )
                 if i.moment_of_truth and i.emotion is not None and i.emotion < 0 and not i.opportunity:
                     warn(
                         "JD103", ("stages", stage.stage, "interactions", i.index),
@@ -49,7 +60,7 @@ def run_checks(site: Site, documents: Mapping[str, Document], report: Report) ->
             if not shared:
                 where = ("stages", "co-create") if "co-create" in journey.stage_ids else ("relationship",)
                 warn("JD107", where, "a partnership needs shared work at co-create, but none is in the band of visibility", key=True)
-        for number, col, heading, meant in near_stage_headings(journey.body, titles):
+        for number, col, heading, meant in _top_level(near_stage_headings(journey.body, titles), journey.body, site, parsers):
             line, col = _body_position(doc, number, col)
             report.warning(
                 doc.rel, line, col,
@@ -110,6 +121,27 @@ def near_stage_headings(body: str, titles: Mapping[str, str]) -> Iterator[tuple[
             close = difflib.get_close_matches(heading.casefold(), list(titles), n=1, cutoff=0.8)
             if close:
                 yield text.count("\n", 0, start) - 1, len(match.group(1)) + 1, heading, titles[close[0]]
+
+
+def _top_level(
+    near: Iterator[tuple[int, int, str, str]], body: str, site: Site, parsers: list[Markdown]
+) -> list[tuple[int, int, str, str]]:
+    """The near misses that are headings outside quotes and lists, as the page decides.
+
+    Only those could start a stage's part of the narrative; a nested heading is an
+    ordinary one whatever its text.  The line scan cannot tell an indented heading
+    inside a list item from a top-level one, so the page's own parser settles the
+    (rare) near misses it finds.
+    """
+    found = list(near)
+    if not found:
+        return found
+    if not parsers:
+        from .render.markdown import Markdown  # here: a check without near misses never loads it
+
+        parsers.append(Markdown(site.stages))
+    top = parsers[0].top_level_headings(body.replace("\r\n", "\n"))
+    return [hit for hit in found if hit[0] in top]
 
 
 def _body_position(doc: Document, number: int, col: int) -> tuple[int, int]:

@@ -132,6 +132,7 @@ CHECKS = {
     "JD106": "a journey with several personas whose interactions name none of them",
     "JD107": "a partnership journey with no shared interaction at co-create",
     "JD108": "a narrative heading that nearly spells a stage title, so its text is not that stage's",
+    "JD109": "an emotion on an interaction that no persona travels (stage feelings leave it out)",
 }
 
 

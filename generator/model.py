@@ -192,6 +192,18 @@ def average(values: Iterable[float | None]) -> float | None:
     return sum(known) / len(known) if known else None
 
 
+def felt(interactions: Iterable[Interaction]) -> float | None:
+    """How a stage feels: the average emotion of the interactions a persona travels.
+
+    An interaction without a persona (provider-only work in a one-persona
+    journey, or one that names nobody) is nobody's experience, so it does not
+    sweeten or sour a stage: the map's emotion lane, the diagram's stage boxes
+    and the experience curve count the same interactions.  The JD109 check
+    asks the author whose feeling such an emotion is.
+    """
+    return average(i.emotion for i in interactions if i.persona is not None)
+
+
 def emotion_level(value: float) -> int:
     """An average emotion as a whole level (-2..2), rounded half away from zero."""
     return int(value + 0.5) if value >= 0 else -int(-value + 0.5)

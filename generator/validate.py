@@ -26,6 +26,9 @@ from .load import FOLDERS, Document
 if TYPE_CHECKING:
     import jsonschema
 
+NOT_BLANK = "\\S"  # the schemas' pattern for required texts: at least one visible character
+# The last step of each ITIL preset, which the other calls differently: no spelling hint finds it.
+COUNTERPART = {"realize": ("reflect", "ITIL 5"), "reflect": ("realize", "ITIL 4")}
 FLOW_RE = re.compile(r"^\s*([a-z0-9-]+)\s*->\s*([a-z0-9-]+)\s*(?::\s*(.*?))?\s*$")
 
 
@@ -159,15 +162,22 @@ def _report_schema_error(doc: Document, error: jsonschema.ValidationError, repor
         report.error(doc.rel, line, col, f"{name} must be a whole number from {low} to {high}; got {_show(value)}")
         return
     if validator == "pattern":
+        if expected == NOT_BLANK:
+            if value != "":  # the empty text already has its own error (minLength)
+                report.error(doc.rel, line, col, f"{name} must not be blank: it holds only spaces")
+            return
         if len(path) >= 2 and path[-2] == "flow":
             message = f"{name} must read \"from -> to\" or \"from -> to: label\" with stage ids; got {_show(value)}"
         else:
             message = f"{name} must be a slug made of {SLUG_RULE}; got {_show(value)}"
         report.error(doc.rel, line, col, message)
         return
-    if validator == "uniqueItems":
-        dupes = sorted({json.dumps(v) for v in value if value.count(v) > 1})
-        report.error(doc.rel, line, col, f"{name} lists {', '.join(dupes)} more than once")
+    if validator == "uniqueItems":  # at each repeat, which is the entry to delete
+        for index, item in enumerate(value):
+            if item in value[:index]:
+                iline, icol = doc.positions.value(path + (index,))
+                first, fcol = doc.positions.value(path + (value.index(item),))
+                report.error(doc.rel, iline, icol, f"{name} lists {json.dumps(item)} more than once (first at {first}:{fcol})")
         return
     if validator in ("minItems", "minProperties", "minLength"):
         report.error(doc.rel, line, col, f"{name} must not be empty")
@@ -226,6 +236,21 @@ def _surely_meant(value: str, choices: Iterable[str]) -> str | None:
     return close[0] if close else None
 
 
+def _counterpart(stage: str, stage_ids: list[str]) -> tuple[str | None, str]:
+    """The stage model's name for the last step and a hint, when *stage* is the other preset's name.
+
+    'realize' and 'reflect' are too far apart for a spelling hint, yet one is
+    what a journey written for the other ITIL version meant.
+    """
+    other, model = COUNTERPART.get(stage, ("", ""))
+    if other not in stage_ids:
+        return None, ""
+    return other, (
+        f" (did you mean '{other}'? {model} names its last step {other.capitalize()}, not {stage.capitalize()}; "
+        "stage_model in site.toml chooses the ITIL version)"
+    )
+
+
 def _check_journey(doc: Document, slugs: Mapping[str, set[str]], stage_ids: list[str], report: Report) -> None:
     data = doc.data
 
@@ -244,14 +269,15 @@ def _check_journey(doc: Document, slugs: Mapping[str, set[str]], stage_ids: list
 
     raw_stages = data.get("stages")
     stages: dict = raw_stages if isinstance(raw_stages, dict) else {}
-    meant_stages = {_surely_meant(s, stage_ids) for s in stages if s not in stage_ids}
+    meant_stages = {_surely_meant(s, stage_ids) or _counterpart(s, stage_ids)[0] for s in stages if s not in stage_ids}
     valid_stages = [s for s in stages if s in stage_ids]
     for stage_id, entry in stages.items():
         if stage_id not in stage_ids:
             line, col = doc.positions.key(("stages", stage_id))
             report.error(
                 doc.rel, line, col,
-                f"unknown stage '{stage_id}'; the stage model has {one_of(stage_ids)}" + did_you_mean(stage_id, stage_ids),
+                f"unknown stage '{stage_id}'; the stage model has {one_of(stage_ids)}"
+                + (_counterpart(stage_id, stage_ids)[1] or did_you_mean(stage_id, stage_ids)),
             )
         interactions = entry.get("interactions") if isinstance(entry, dict) else None
         if not isinstance(interactions, list):
@@ -274,10 +300,22 @@ def _check_journey(doc: Document, slugs: Mapping[str, set[str]], stage_ids: list
                 ref_error(base + ("persona",), message, [p for p in personas if p in slugs["persona"]], named)
 
     raw_flow = data.get("flow")
+    edges: dict[tuple[str, str], int] = {}  # (from, to) -> index of its first entry
     for i, flow in enumerate(raw_flow if isinstance(raw_flow, list) else []):
         match = FLOW_RE.match(flow) if isinstance(flow, str) else None
         if not match:
             continue  # the schema already said the syntax is wrong
+        edge = (match.group(1), match.group(2))
+        if edge in edges:  # the model keeps one edge per pair: a second entry would lose a label
+            first, fcol = doc.positions.value(("flow", edges[edge]))
+            ref_error(
+                ("flow", i),
+                f"flow edge {edge[0]} -> {edge[1]} is given twice (first at {first}:{fcol}); "
+                "keep one entry, with one label",
+                (), None,
+            )
+            continue
+        edges[edge] = i
         for end in (match.group(1), match.group(2)):
             if end not in stages and end not in meant_stages:
                 if end in stage_ids:

@@ -7,7 +7,10 @@ provider only.  The bands' dashed bottom borders join, column to column, into
 the two labelled lines of visibility.
 
 Content reaches Graphviz only inside HTML-like labels, escaped as entities,
-and node names are generated, so no title can inject DOT or SVG markup.  The
+and node names are generated, so no title can inject DOT or SVG markup.  Long
+texts are shortened for the drawing only (:func:`_clip`): Graphviz refuses an
+HTML-like label over 16,384 characters, and the page and ``journey.json``
+carry the full text anyway.  The
 whole graph is handed over as one DOT string (far faster than pygraphviz's
 per-node API; see :mod:`.graphviz`) and the same input always yields the same bytes.
 """
@@ -23,7 +26,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from .. import code_identity
-from ..model import Interaction, Journey, Site, average, emotion_level
+from ..model import Interaction, Journey, Site, average, emotion_level, felt
 from ..write import atomic_write
 
 FONT = "Helvetica,Arial,sans-serif"
@@ -36,6 +39,20 @@ BANDS = (
     ("provider", "Provider only"),
 )
 LINES = {"consumer": "provider's line of visibility", "shared": "consumer's line of visibility"}
+# What the drawing shows of a text at most: a name, title or flow label in a box or on an
+# arrow, and a tooltip.  Shorter texts pass unchanged, so their DOT (the cache key) does too.
+LABEL_LIMIT = 120  # the sample catalogue has a 93-character flow label, drawn in full
+TOOLTIP_LIMIT = 400
+LABEL_LINES = 4
+
+
+def _clip(text: str, limit: int = LABEL_LIMIT) -> str:
+    """*text* cut to *limit* characters and LABEL_LINES lines, with an ellipsis where cut."""
+    lines = text.splitlines()
+    if len(text) <= limit and len(lines) <= LABEL_LINES:
+        return text
+    kept = "\n".join(lines[:LABEL_LINES])
+    return kept[: limit - 1].rstrip() + "…"
 
 
 def _level(values: Iterable[int | None]) -> int | None:
@@ -92,6 +109,7 @@ def dot_source(site: Site, journey: Journey) -> str:
     than the rest of the layout together.
     """
     stages = [site.stage(s.stage) for s in journey.stages]
+    titles = [_clip(s.title) for s in stages]
     columns = []
     for entry in journey.stages:
         bands: dict[str, dict[str, list[Interaction]]] = {band: {} for band, _ in BANDS}
@@ -124,17 +142,18 @@ def dot_source(site: Site, journey: Journey) -> str:
     lines.append(f'L_bands [label=<{_table(rows)}>, id="lanes"];')
     lines.append("L_stage -> L_bands [style=invis, weight=100];")
 
-    for column, (stage, entry, bands, heights) in enumerate(zip(stages, journey.stages, columns, used)):
-        level = _level(i.emotion for i in entry.interactions)
+    for column, (stage, title, entry, bands, heights) in enumerate(zip(stages, titles, journey.stages, columns, used)):
+        feeling = felt(entry.interactions)  # the stage's travellers only, as the map and the curve
+        level = None if feeling is None else emotion_level(feeling)
         mark = f'<BR/><FONT POINT-SIZE="9">{EMOTION_MARK[level]} {_e(EMOTION_WORD[level])}</FONT>' if level is not None else ""
         fill = EMOTION_FILL[level] if level is not None else "#ffffff"
-        tooltip = _esc_attr(f"{stage.title}: {entry.goal or stage.purpose}")
+        tooltip = _esc_attr(_clip(f"{title}: {entry.goal or stage.purpose}", TOOLTIP_LIMIT))
         lines.append(
             f'S{column} [shape=box, style="rounded,filled", fillcolor="{fill}", margin="0.15,0.06", '
-            f'label=<<B>{_e(stage.title)}</B>{mark}>, URL="index.html#stage-{stage.id}", '
+            f'label=<<B>{_e(title)}</B>{mark}>, URL="index.html#stage-{stage.id}", '
             f'target="_top", tooltip="{tooltip}", id="stage-node-{stage.id}"];'
         )
-        width = max(MIN_WIDTH, max(map(len, stage.title.splitlines() or [""])) * CHAR_WIDTH + 50)
+        width = max(MIN_WIDTH, max(map(len, title.splitlines() or [""])) * CHAR_WIDTH + 50)
         rows = [
             f'<TR><TD {_band_cell(band)} WIDTH="{width}" ID="band-{stage.id}-{band}">'
             f"{_band_table(site, bands[band], band_height[band] - heights[band])}</TD></TR>"
@@ -153,7 +172,7 @@ def dot_source(site: Site, journey: Journey) -> str:
         source, target = column_of[edge.source], column_of[edge.target]
         attrs = [f'id="flow-{number + 1}"', f'class="flow flow-{edge.kind}{" flow-back" if edge.back else ""}"']
         if edge.label:
-            attrs.append(f"xlabel=<{_e(edge.label)}>")  # no label rank: the row stays compact
+            attrs.append(f"xlabel=<{_e(_clip(edge.label))}>")  # no label rank: the row stays compact
         if edge.back:
             attrs += ["constraint=false", "style=dashed", 'color="#7a3e9d"', 'fontcolor="#7a3e9d"']
         elif edge.kind == "flow":
@@ -183,7 +202,7 @@ def _band_cell(band: str) -> str:
 
 def _band_used(site: Site, groups: dict[str, list[Interaction]]) -> int:
     """Height of a band's touchpoint boxes and the spacing around them."""
-    return SPACING + sum(_box_height(site.touchpoints[slug].name) + SPACING for slug in groups)
+    return SPACING + sum(_box_height(_clip(site.touchpoints[slug].name)) + SPACING for slug in groups)
 
 
 def _box_height(name: str) -> int:
@@ -194,19 +213,21 @@ def _band_table(site: Site, groups: dict[str, list[Interaction]], spare: int) ->
     """A band's touchpoint boxes, and *spare* points of spacer that make it as tall as its row."""
     rows = []
     for slug, items in groups.items():
-        touchpoint = site.touchpoints[slug]
+        name = _clip(site.touchpoints[slug].name)
+        # A touchpoint's box sums up exactly the interactions it holds (its tooltip lists
+        # them), persona or not: one band's box never mixes in another band's work.
         level = _level(i.emotion for i in items)
         fill = EMOTION_FILL[level] if level is not None else "#ffffff"
         mark = f" {EMOTION_MARK[level]}" if level is not None else ""
         mot = " ★" if any(i.moment_of_truth for i in items) else ""
         feeling = f"; feels {EMOTION_WORD[level]}" if level is not None else ""
         actions = "; ".join(i.action for i in items)
-        tooltip = _esc_attr(f"{touchpoint.name}{feeling}: {actions}")
+        tooltip = _esc_attr(_clip(f"{name}{feeling}: {actions}", TOOLTIP_LIMIT))
         rows.append(
-            f'<TR><TD HEIGHT="{_box_height(touchpoint.name)}" BGCOLOR="{fill}" BORDER="1" COLOR="#666666" '
+            f'<TR><TD HEIGHT="{_box_height(name)}" BGCOLOR="{fill}" BORDER="1" COLOR="#666666" '
             f'CELLPADDING="4" HREF="../../touchpoints/{slug}/index.html" TARGET="_top" '
             f'TITLE="{tooltip}" ID="tp-{items[0].stage}-{slug}-{items[0].visibility}">'
-            f"{_e(touchpoint.name)}{mark}{mot}</TD></TR>"
+            f"{_e(name)}{mark}{mot}</TD></TR>"
         )
     if spare:
         # keeps every column's band the same height, so the rows and lines of visibility align

@@ -14,7 +14,7 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
-from ..model import Indicator, Interaction, Journey, Site, average, emotion_level
+from ..model import Indicator, Interaction, Journey, Site, average, emotion_level, felt
 from .charts import signed
 from .diagram import EMOTION_MARK, EMOTION_WORD
 
@@ -152,7 +152,7 @@ def journey_map(site: Site, journey: Journey) -> JourneyMap:
         actions=tuple(lanes),
         touchpoints=tuple(tuple(dict.fromkeys(i.touchpoint for i in s.interactions)) for s in stages),
         bands=bands,
-        emotions=tuple(feeling([i.emotion for i in s.interactions]) for s in stages),
+        emotions=tuple(Feeling(felt(s.interactions)) for s in stages),  # travellers only (model.felt)
         pains=tuple(tuple(i for i in s.interactions if i.pain) for s in stages),
         opportunities=tuple(tuple(i for i in s.interactions if i.opportunity) for s in stages),
         moments=tuple(tuple(i for i in s.interactions if i.moment_of_truth) for s in stages),
