@@ -1,5 +1,5 @@
-"""``python -m generator`` runs the ``journeys`` command."""
+"""``python -m generator`` runs the ``journeys`` command, with the same Ctrl+C handling."""
 
-from .cli import main
+from .entry import main
 
 main()

@@ -157,7 +157,8 @@ def _manifest(raw: dict) -> Manifest:
 
 
 def _shard(rel: str) -> int:
-    return zlib.crc32(rel.encode()) % SHARDS
+    # surrogateescape: a path with bytes that are not UTF-8 must not stop the cache (discover escapes them)
+    return zlib.crc32(rel.encode("utf-8", "surrogateescape")) % SHARDS
 
 
 def _manifest_name(target: Path) -> str:

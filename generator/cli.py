@@ -2,7 +2,8 @@
 
 One exit path: every :class:`JourneydocsError` becomes its message and exit code
 (1 for content and output problems, 2 for usage), so authors never see a
-traceback for something they can fix.
+traceback for something they can fix.  The ``journeys`` script starts in
+:mod:`generator.entry`, which imports this module where Ctrl+C is handled.
 """
 
 from __future__ import annotations
@@ -145,8 +146,8 @@ def build_command(
     _print_report(result.report, sys.stderr)
     if not quiet:
         click.echo(
-            f"built {result.pages:,} pages and {result.diagrams:,} diagrams into {_shown(result.output)} "
-            f"in {result.seconds:.1f} s ({result.rendered:,} jobs rendered, {result.reused:,} reused)"
+            f"built {plural(result.pages, 'page')} and {plural(result.diagrams, 'diagram')} into {_shown(result.output)} "
+            f"in {result.seconds:.1f} s ({plural(result.rendered, 'job')} rendered, {result.reused:,} reused)"
         )
 
 
@@ -179,9 +180,9 @@ def new(kind: str, name: str, site: Path) -> None:
 @handle_errors
 def serve(site: Path, bind: str, port: int, open_browser: bool, drafts: bool, strict: bool, output: Path | None) -> None:
     """Preview the catalogue with live reload while you edit."""
-    from .serve import run
-
     try:
+        from .serve import run  # inside: an interrupt while it imports stops the preview as any other
+
         run(Options(root=site, drafts=drafts, strict=strict, output=output), bind, port, open_browser, _say)
     except KeyboardInterrupt:  # Ctrl+C or a termination: how a preview ends; its temporary folder is gone
         click.echo("stopped", err=True)

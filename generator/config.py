@@ -13,20 +13,34 @@ import tomllib
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlsplit
 
+from .config_rules import (  # the rules for setting values; is_base_url and its rule are used from here too
+    BASE_URL_RULE,
+    LANGUAGE_RE,
+    LANGUAGE_RULE,
+    STAGE_ID_RE,
+    STAGE_ID_RULE,
+    control_problems,
+    is_base_url,
+    normalise_base_url,
+)
 from .diagnostics import (
     CHECKS,
     ContentError,
     Diagnostic,
+    JourneydocsError,
     Report,
     UsageError,
     did_you_mean,
     one_of,
 )
+from .safefile import NotReadable, printable, read_regular
+from .tomlpos import decode_position as _decode_position
+from .tomlpos import locate as _locate
 
 CONFIG_NAME = "site.toml"
-SLUG_RE = re.compile(r"^[a-z0-9-]+$")  # as the content format says: lower-case [a-z0-9-]
+MAX_CONFIG_BYTES = 10 * 1024 * 1024  # as content files
+SLUG_RE = re.compile(r"^[a-z0-9-]+\Z")  # as the content format says: lower-case [a-z0-9-] (\Z: no final line break)
 SLUG_RULE = "lower-case letters a-z, digits 0-9 and hyphens"
 
 
@@ -119,46 +133,21 @@ _SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
 _STAGE_KEYS = {"id": str, "title": str, "purpose": str}
 
 
-def normalise_base_url(url: str) -> str:
-    return url if not url or url.endswith("/") else url + "/"
-
-
-def is_base_url(url: str) -> bool:
-    """An absolute http(s) URL that page paths can follow, as ``base_url`` must be (or empty: none).
-
-    Page paths are appended to it, so a query or fragment would end up in the
-    middle of every URL, and a space would have to be encoded.
-    """
-    if not url:
-        return True
-    try:
-        parts = urlsplit(url)
-    except ValueError:  # such as an unclosed [ of an IPv6 host
-        return False
-    plain = not any(c in "?#" or c.isspace() for c in url)  # no query, fragment or space
-    return parts.scheme in ("http", "https") and bool(parts.netloc) and plain
-
-
-BASE_URL_RULE = (
-    "must be an absolute http(s) URL without spaces, query or fragment, like 'https://example.org/journeys/'"
-)
-
-
 def load_config(root: Path) -> SiteConfig:
     """Read ``site.toml`` under *root*; raise :class:`ContentError` listing every problem."""
     path = root / CONFIG_NAME
     report = Report()
     rel = CONFIG_NAME
     try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except FileNotFoundError:
-        report.error(rel, 1, 1, f"no {CONFIG_NAME} in {root} (use --site to point at the site's folder)")
-        raise ContentError(report) from None
+        text = read_regular(path, MAX_CONFIG_BYTES).decode("utf-8-sig")  # a pipe or a device would hang here
+    except FileNotFoundError:  # no file, so no position in it: a plain error (exit 1)
+        folder = printable(os.path.abspath(root))
+        raise JourneydocsError(f"no {CONFIG_NAME} in {folder}: run journeys in a site folder, or pass --site") from None
     except UnicodeDecodeError as exc:
         report.error(rel, 1, 1, f"not valid UTF-8 at byte {exc.start}")
         raise ContentError(report) from None
-    except OSError as exc:
-        report.error(rel, 1, 1, f"cannot read: {exc.strerror}")
+    except (OSError, NotReadable) as exc:
+        report.error(rel, 1, 1, f"cannot read: {exc.strerror if isinstance(exc, OSError) else exc}")
         raise ContentError(report) from None
     try:
         data = tomllib.loads(text)
@@ -191,6 +180,12 @@ def load_config(root: Path) -> SiteConfig:
                 report.error(rel, line, col, f"'{key}' must be {_type_name(expected)}")
             else:
                 values[f"{table}.{key}"] = item
+    controlled: set[tuple[str | None, str]] = set()  # reported once, here; otherwise left at their defaults
+    for where, key, problem in control_problems(data):
+        line, col = _locate(text, where, key)
+        report.error(rel, line, col, f"{key}: {problem}")
+        controlled.add((where, key))
+        values.pop(f"{where}.{key}", None)
 
     stage_model = str(values.get("site.stage_model", "itil4"))
     stages = PRESETS.get(stage_model)
@@ -200,12 +195,16 @@ def load_config(root: Path) -> SiteConfig:
         report.error(rel, line, col, f"stage_model must be one of {one_of(list(PRESETS))}{hint}")
         stages = PRESETS["itil4"]
     if "stages" in data:
-        stages = _custom_stages(data["stages"], text, report)
+        stages = _custom_stages(data["stages"], text, report, controlled)
 
     base_url = str(values.get("site.base_url", ""))
     if not is_base_url(base_url):
         line, col = _locate(text, "site", "base_url")
         report.error(rel, line, col, f"base_url {BASE_URL_RULE}")
+    language = str(values.get("site.language", _DEFAULTS["language"]))
+    if not LANGUAGE_RE.fullmatch(language):  # it is <html lang>: a space or a quote would break the page
+        line, col = _locate(text, "site", "language")
+        report.error(rel, line, col, f"language {LANGUAGE_RULE}, not {language!r}")
 
     ignore = values.get("check.ignore", [])
     assert isinstance(ignore, list)
@@ -229,7 +228,8 @@ def load_config(root: Path) -> SiteConfig:
         report.error(rel, line, col, "'workers' must be 0 (one per CPU core) or more")
 
     theme = str(values.get("site.theme", _DEFAULTS["theme"]))
-    if theme.strip() and _find_theme(root, theme) is None:
+    found_theme = _find_theme(root, theme) if theme.strip() else None
+    if theme.strip() and found_theme is None:
         line, col = _locate(text, "site", "theme")
         builtin = sorted(p.name for p in BUILTIN_THEMES.iterdir() if p.is_dir()) if BUILTIN_THEMES.is_dir() else []
         report.error(
@@ -237,6 +237,10 @@ def load_config(root: Path) -> SiteConfig:
             f"theme '{theme}' not found: looked in themes/{theme}/ and the built-in themes ({', '.join(builtin)})"
             + did_you_mean(theme, builtin),
         )
+    elif found_theme is not None and not any((found_theme / part).is_dir() for part in ("templates", "static")):
+        line, col = _locate(text, "site", "theme")  # only a site's own theme can lack both
+        message = "has no templates/ or static/ folder (a theme holds what it changes from the built-in 'default')"
+        report.error(rel, line, col, f"theme '{theme}': themes/{theme}/ {message}")
 
     if report.errors:
         raise ContentError(report)
@@ -261,9 +265,10 @@ BUILTIN_THEMES = Path(__file__).resolve().parent / "themes"
 
 
 def _find_theme(root: Path, name: str) -> Path | None:
+    """``themes/<name>`` of the site, else a built-in theme; a folder lacking parts too, so errors can say what."""
     for base in (root / "themes", BUILTIN_THEMES):
         candidate = base / name
-        if (candidate / "templates").is_dir():
+        if candidate.is_dir():
             return candidate
     return None
 
@@ -284,7 +289,15 @@ def setting_position(config: SiteConfig, table: str, key: str) -> tuple[int, int
         return 1, 1
 
 
-def _custom_stages(raw: object, text: str, report: Report) -> tuple[StageDef, ...]:
+def _custom_stages(
+    raw: object, text: str, report: Report, controlled: set[tuple[str | None, str]]
+) -> tuple[StageDef, ...]:
+    """The ``[[stages]]``; a stage with a problem is reported and left out.
+
+    Titles are checked as carefully as ids: a title is a Graphviz label (empty,
+    it breaks the diagram) and how narrative headings find their stage, so two
+    stages may not share one, whatever its case.
+    """
     rel = CONFIG_NAME
     if not isinstance(raw, list) or not raw or not all(isinstance(s, dict) for s in raw):
         line, col = _locate(text, None, "stages")
@@ -292,16 +305,20 @@ def _custom_stages(raw: object, text: str, report: Report) -> tuple[StageDef, ..
         return PRESETS["itil4"]
     result: list[StageDef] = []
     seen: set[str] = set()
+    titles: dict[str, str] = {}  # casefolded title -> the stage that has it
     for index, entry in enumerate(raw):
         table = f"stages#{index}"
         for key in entry:
             if key not in _STAGE_KEYS:
                 line, col = _locate(text, table, key)
                 report.warning(rel, line, col, f"unknown setting '{key}' in [[stages]]{did_you_mean(key, _STAGE_KEYS)}")
+        if any((table, key) in controlled for key in entry):
+            continue  # reported with the control character
         stage_id = entry.get("id")
         line, col = _locate(text, table, "id")
-        if not isinstance(stage_id, str) or not SLUG_RE.match(stage_id):
-            report.error(rel, line, col, f"each [[stages]] needs an id made of {SLUG_RULE}")
+        if not isinstance(stage_id, str) or not STAGE_ID_RE.fullmatch(stage_id):
+            got = f"; got {stage_id!r}" if isinstance(stage_id, str) else ""
+            report.error(rel, line, col, f"each [[stages]] needs an id made of {STAGE_ID_RULE}{got}")
             continue
         if stage_id in seen:
             report.error(rel, line, col, f"stage id '{stage_id}' is defined twice")
@@ -315,54 +332,21 @@ def _custom_stages(raw: object, text: str, report: Report) -> tuple[StageDef, ..
             report.error(rel, line, col, f"'{key}' of stage '{stage_id}' must be a string")
         if wrong:
             continue
-        result.append(StageDef(stage_id, title, purpose))
+        line, col = _locate(text, table, "title")
+        other = titles.setdefault(title.strip().casefold(), stage_id)
+        if not title.strip():
+            report.error(rel, line, col, f"'title' of stage '{stage_id}' must not be empty")
+        elif other != stage_id:
+            message = f"stage '{stage_id}' has the title {title!r} of stage '{other}'; titles must differ"
+            report.error(rel, line, col, message)
+        else:
+            result.append(StageDef(stage_id, title, purpose))
     return tuple(result) or PRESETS["itil4"]
 
 
 def _type_name(expected: type | tuple[type, ...]) -> str:
     names = {str: "a string", bool: "true or false", int: "a whole number", list: "a list"}
     return names.get(expected, "a value") if isinstance(expected, type) else "a value"
-
-
-def _decode_position(message: str) -> tuple[int, int]:
-    match = re.search(r"line (\d+), column (\d+)", message)
-    if match:
-        return int(match.group(1)), int(match.group(2))
-    return 1, 1
-
-
-_HEADER_RE = re.compile(r"^\s*\[(\[?)\s*([A-Za-z0-9_.\-\"' ]+?)\s*\]\]?\s*(?:#.*)?$")
-
-
-def _locate(text: str, table: str | None, key: str) -> tuple[int, int]:
-    """Line and column of *key* inside *table* (``stages#2`` is the third ``[[stages]]``).
-
-    Falls back to the table header, then to 1:1, so a message always has a place.
-    """
-    current: str | None = None
-    counts: dict[str, int] = {}
-    header_pos: tuple[int, int] | None = None
-    key_re = re.compile(rf"^(\s*)[\"']?{re.escape(key)}[\"']?\s*=")
-    for number, line in enumerate(text.splitlines(), start=1):
-        header = _HEADER_RE.match(line)
-        if header:
-            name = header.group(2).strip().strip("\"'")
-            if header.group(1):
-                index = counts.get(name, 0)
-                counts[name] = index + 1
-                current = f"{name}#{index}"
-            else:
-                current = name
-            if (table is None and name == key) or name == f"{table}.{key}":  # [site.extra] is the key 'extra'
-                return number, line.index("[") + 1
-            if current == table:
-                header_pos = (number, line.index("[") + 1)
-            continue
-        if current == table:
-            match = key_re.match(line)
-            if match:
-                return number, len(match.group(1)) + 1
-    return header_pos or (1, 1)
 
 
 def source_date() -> str | None:

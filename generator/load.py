@@ -15,7 +15,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .config import SLUG_RULE, slugify
 from .diagnostics import Diagnostic, Severity
+from .safefile import NotReadable, printable, read_regular
 from .yamlload import CONTROL_RE, Positions, YamlProblem, parse
 
 KINDS = {"journeys": "journey", "personas": "persona", "touchpoints": "touchpoint"}  # folder -> kind
@@ -99,7 +101,7 @@ def discover(root: Path) -> tuple[list[Source], list[Diagnostic]]:
         if not base.is_dir():
             continue
         for path in _walk(base, content):
-            rel = path.relative_to(root).as_posix()
+            rel = printable(path.relative_to(root).as_posix())  # file names may be any bytes but /
             name = path.name
             if editor_file(name):
                 continue
@@ -108,9 +110,28 @@ def discover(root: Path) -> tuple[list[Source], list[Diagnostic]]:
                     Diagnostic(rel, 1, 1, Severity.WARNING, f"ignored: {kind} files end in .md or .yaml (or .markdown, .yml)")
                 )
                 continue
+            if rel != path.relative_to(root).as_posix():
+                notes.append(Diagnostic(rel, 1, 1, Severity.ERROR, _unprintable(path)))
+                continue
             sources.append(Source(kind, path, rel, path.stem))
     sources.sort(key=lambda s: s.rel)
     return sources, notes
+
+
+def _unprintable(path: Path) -> str:
+    """The message for a path with bytes that are not UTF-8 or with a control character.
+
+    Such a file is never read: its name could not be a slug, a URL or one line
+    of a message.
+    """
+    stem = printable(path.stem)
+    if stem == path.stem:
+        return "a folder name in this path is not valid UTF-8 or holds a control character (shown as \\xNN): rename it"
+    suggestion = slugify("".join(c for c in path.stem if c.isprintable() and not "\udc80" <= c <= "\udcff"))
+    return (
+        f"file name '{stem}' is not a valid slug: use {SLUG_RULE} (e.g. '{suggestion or 'my-file'}'); "
+        "a byte that is not UTF-8 or a control character is shown as \\xNN"
+    )
 
 
 def editor_file(name: str) -> bool:
@@ -142,13 +163,15 @@ def _walk(base: Path, content: Path) -> Iterator[Path]:
 
 
 def read_bytes(source: Source) -> tuple[bytes | None, list[Diagnostic]]:
-    """The file's bytes, or the reason it cannot be read (missing, too large)."""
+    """The file's bytes, or the reason it cannot be read (missing, too large, not a regular file).
+
+    A named pipe or a link to a device is never read (see :func:`read_regular`):
+    either would hang the build or fill its memory.
+    """
     try:
-        size = source.path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            message = f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,} (10 MB)"
-            return None, [Diagnostic(source.rel, 1, 1, Severity.ERROR, message)]
-        return source.path.read_bytes(), []
+        return read_regular(source.path, MAX_FILE_BYTES), []
+    except NotReadable as exc:
+        return None, [Diagnostic(source.rel, 1, 1, Severity.ERROR, str(exc))]
     except OSError as exc:
         message = f"cannot read the file: {exc.strerror or exc}"
         return None, [Diagnostic(source.rel, 1, 1, Severity.ERROR, message)]

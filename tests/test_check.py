@@ -69,7 +69,8 @@ def test_usage_errors_exit_2(cli) -> None:
 def test_missing_site_toml_is_an_error_not_a_traceback(cli, tmp_path: Path) -> None:
     result = cli("check", "--site", tmp_path)
     assert result.exit_code == 1
-    assert "site.toml:1:1: error: no site.toml" in result.output
+    assert result.output.startswith("error: no site.toml in ")  # no made-up position for a missing file
+    assert "run journeys in a site folder, or pass --site" in result.output
 
 
 def test_drafts_are_validated_even_when_not_built(cli, make_site) -> None:
@@ -157,3 +158,11 @@ def test_a_persona_not_written_yet_does_not_hide_another_persona_missing_from_th
     lines = cli("check", "--site", site).stdout.splitlines()
     assert any("unknown persona 'duty-manager'" in line for line in lines), lines
     assert any("persona 'account-manager' is not one of this journey's personas" in line for line in lines), lines
+
+
+def test_final_line_counts_in_the_singular_for_one(cli, make_site) -> None:
+    """One journey gives one diagram: 'built … and 1 diagram', not '1 diagrams'."""
+    site = make_site()
+    result = cli("build", "--site", site, "--no-search")
+    assert result.exit_code == 0, result.output
+    assert " and 1 diagram into " in result.output and "1 diagrams" not in result.output

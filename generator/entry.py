@@ -1,0 +1,43 @@
+"""The ``journeys`` console script: Ctrl+C is handled from its first line on.
+
+Importing the command line (click, Jinja2, the whole pipeline) takes a fifth
+of a second, and click turns an interrupt while it reads the arguments into
+"Aborted!" with exit code 1.  Both happen before any command's own handler
+exists, so this tiny module imports the CLI inside ``try`` and runs click
+without its standalone mode: an interrupt at any moment is exit code 130 and
+one line, as it is later on (see ``cli.handle_errors``).  Python's own start-up
+(the interpreter, ``site``) runs before this and is beyond its reach.
+"""
+
+from __future__ import annotations
+
+import sys  # built in: importing it cannot be interrupted; everything else is imported inside the try
+
+INTERRUPTED = 130  # 128 + SIGINT, what shells report for Ctrl+C
+
+
+def main() -> None:
+    try:
+        # A SIGINT that arrived while the signal was blocked (a supervisor, a test
+        # holding it back until Python is up) is delivered here, inside the try.
+        import signal
+
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+        from click import Abort, ClickException
+
+        from .cli import main as journeys
+
+        try:
+            result = journeys.main(standalone_mode=False)
+        except ClickException as exc:  # what standalone mode does: a usage error, exit code 2
+            exc.show()
+            sys.exit(exc.exit_code)
+        except Abort as exc:
+            if isinstance(exc.__cause__, KeyboardInterrupt):
+                raise KeyboardInterrupt from None
+            sys.stderr.write("Aborted!\n")
+            sys.exit(1)
+        sys.exit(result if isinstance(result, int) else 0)
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        sys.exit(INTERRUPTED)

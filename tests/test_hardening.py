@@ -1,0 +1,238 @@
+"""Hostile names, special files, odd settings and early interrupts: a message, never a traceback or a hang."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from .conftest import MINIMAL_SITE, ROOT
+
+STAGES = '[[stages]]\nid = "explore"\ntitle = "Explore"\n\n[[stages]]\nid = "realize"\ntitle = "Realize"\n'
+
+
+def _errors(output: str) -> list[str]:
+    return [line for line in output.splitlines() if ": error: " in line]
+
+
+# -- 1. file names that are not UTF-8 ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("args", [("check",), ("build",), ("build", "--no-cache")])
+def test_a_file_name_that_is_not_utf8_is_an_error_not_a_traceback(cli, make_site, args) -> None:
+    site = make_site()
+    (site / "content/touchpoints" / os.fsdecode(b"bad\xffname.md")).write_text("---\nname: X\nchannel: web\n---\n")
+    result = cli(*args, "--site", site)
+    assert result.exit_code == 1, result.output
+    assert _errors(result.output) == [
+        "content/touchpoints/bad\\xffname.md:1:1: error: file name 'bad\\xffname' is not a valid slug: use lower-case "
+        "letters a-z, digits 0-9 and hyphens (e.g. 'badname'); a byte that is not UTF-8 or a control character is shown as \\xNN"
+    ]
+    assert not (site / "public").exists()
+
+
+def test_bad_bytes_in_a_folder_name_and_a_line_break_in_a_file_name_are_errors(cli, make_site) -> None:
+    site = make_site()
+    folder = site / "content/journeys" / os.fsdecode(b"gr\xfcppe")
+    folder.mkdir()
+    (folder / "more.md").write_text(MINIMAL_SITE["content/journeys/buy.md"])
+    (site / "content/personas/two\nlines.md").write_text("---\nname: T\nrole: user\n---\n")
+    result = cli("check", "--site", site)
+    assert result.exit_code == 1
+    errors = _errors(result.output)
+    assert errors[0].startswith("content/journeys/gr\\xfcppe/more.md:1:1: error: a folder name in this path is not valid UTF-8")
+    assert errors[1].startswith("content/personas/two\\x0alines.md:1:1: error: file name 'two\\x0alines' is not a valid slug")
+    assert len(errors) == 2
+
+
+# -- 2. control characters in site.toml -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", ["check", "build"])
+@pytest.mark.parametrize(
+    ("settings", "expected"),
+    [
+        ('[site]\ntitle = "T"\noutput_dir = "a\\u0000b"\n', "site.toml:3:1: error: output_dir: control character U+0000 is not allowed"),
+        ('[site]\ntitle = "T"\n[build]\ncache_dir = "c\\u0000"\n', "site.toml:4:1: error: cache_dir: control character U+0000 is not allowed"),
+        ('[site]\ntitle = "Bell\\u0007"\n', "site.toml:2:1: error: title: control character U+0007 is not allowed"),
+        ('[site]\ntheme = "de\\nfault"\n', "site.toml:2:1: error: theme: control character U+000A is not allowed"),
+        ('[check]\nignore = ["JD101\\u001b"]\n', "site.toml:2:1: error: ignore: control character U+001B is not allowed"),
+    ],
+)
+def test_control_characters_in_settings_are_errors_at_their_line(cli, make_site, command, settings, expected) -> None:
+    site = make_site({"site.toml": settings})
+    result = cli(command, "--site", site)
+    assert result.exit_code == 1
+    assert _errors(result.output) == [expected]
+    assert not (site / "public").exists() and not (site / "a\x00b").exists()
+
+
+def test_a_line_break_in_a_stage_purpose_is_text(cli, make_site) -> None:
+    site = make_site({"site.toml": STAGES + 'purpose = "Two\\nlines"\n'})
+    assert cli("check", "--site", site).exit_code == 0
+
+
+# -- 3. special files -------------------------------------------------------------------------------
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("kind", ["fifo", "device"])
+def test_a_named_pipe_or_a_device_is_never_read(cli, make_site, kind) -> None:
+    site = make_site()
+    path = site / "content/touchpoints/special.md"
+    if kind == "fifo":
+        os.mkfifo(path)
+    else:
+        os.symlink("/dev/zero", path)
+    result = cli("check", "--site", site)
+    what = "a named pipe" if kind == "fifo" else "a device"
+    assert _errors(result.output) == [f"content/touchpoints/special.md:1:1: error: not a regular file ({what}); it was not read"]
+    assert result.exit_code == 1
+
+
+@pytest.mark.timeout(60)
+def test_the_size_limit_holds_when_the_size_lies(cli, make_site, monkeypatch) -> None:
+    """Files in /proc say they hold 0 bytes: the read itself must stop at the limit."""
+    maps = Path(f"/proc/{os.getpid()}/maps")
+    assert maps.stat().st_size == 0 and len(maps.read_bytes()) > 1000
+    monkeypatch.setattr("generator.load.MAX_FILE_BYTES", 1000)
+    site = make_site()
+    os.symlink(maps, site / "content/touchpoints/proc.md")
+    result = cli("check", "--site", site)
+    assert _errors(result.output) == [
+        "content/touchpoints/proc.md:1:1: error: file is more than 1,000 bytes; the limit is 1,000 bytes"
+    ]
+
+
+@pytest.mark.timeout(60)
+def test_a_named_pipe_as_site_toml_is_an_error(cli, make_site) -> None:
+    site = make_site({"site.toml": None})
+    os.mkfifo(site / "site.toml")
+    result = cli("check", "--site", site)
+    assert result.exit_code == 1
+    assert "site.toml:1:1: error: cannot read: not a regular file (a named pipe)" in result.output
+
+
+# -- 4. [[stages]] ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("stage", "expected"),
+    [
+        ('id = "offer"\ntitle = ""', "site.toml:11:1: error: 'title' of stage 'offer' must not be empty"),
+        ('id = "offer"\ntitle = "  "', "site.toml:11:1: error: 'title' of stage 'offer' must not be empty"),
+        ('id = "offer"\ntitle = "Tab\\there\\u0007"', "site.toml:11:1: error: title: control character U+0009 is not allowed"),
+        ('id = "offer"\ntitle = "Bell\\u0007"', "site.toml:11:1: error: title: control character U+0007 is not allowed"),
+        ('id = "offer"\ntitle = " explore "', "site.toml:11:1: error: stage 'offer' has the title ' explore ' of stage 'explore'; titles must differ"),
+        ('id = "explore-again"\ntitle = "EXPLORE"', "site.toml:11:1: error: stage 'explore-again' has the title 'EXPLORE' of stage 'explore'; titles must differ"),
+    ],
+)
+def test_stage_titles_must_be_text_and_distinct(cli, make_site, stage, expected) -> None:
+    site = make_site({"site.toml": STAGES + "\n[[stages]]\n" + stage + "\n"})
+    result = cli("build", "--site", site)
+    assert result.exit_code == 1
+    assert _errors(result.output) == [expected]
+    assert not (site / "public").exists()
+
+
+@pytest.mark.parametrize("stage_id", ["-", "--", "-offer", "offer-", "of--fer", "Offer", "of fer"])
+def test_stage_ids_follow_the_slug_rule_with_single_inner_hyphens(cli, make_site, stage_id) -> None:
+    site = make_site({"site.toml": STAGES + f'\n[[stages]]\nid = "{stage_id}"\n'})
+    result = cli("check", "--site", site)
+    assert result.exit_code == 1
+    assert _errors(result.output) == [
+        "site.toml:10:1: error: each [[stages]] needs an id made of lower-case letters a-z and digits 0-9, "
+        f"words joined by single hyphens (like 'co-create'); got '{stage_id}'"
+    ]
+
+
+def test_a_stage_id_with_inner_hyphens_and_digits_is_fine(cli, make_site) -> None:
+    site = make_site({"site.toml": STAGES + '\n[[stages]]\nid = "co-create-2"\n'})
+    assert cli("check", "--site", site).exit_code == 0
+
+
+# -- 5. language, 6. base_url -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("language", ["", "de DE", 'en\\" onload=\\"x', "e", "english", "en-", "en_GB"])
+def test_language_must_be_a_language_tag(cli, make_site, language) -> None:
+    site = make_site({"site.toml": f'[site]\ntitle = "T"\nlanguage = "{language}"\n'})
+    result = cli("check", "--site", site)
+    assert result.exit_code == 1
+    [error] = _errors(result.output)
+    assert error.startswith("site.toml:3:1: error: language must be a language tag (BCP 47) such as 'en', 'de-CH' or 'pt-BR', not ")
+
+
+@pytest.mark.parametrize("language", ["en", "de-CH", "zh-Hant-TW", "gsw", "es-419"])
+def test_language_tags_are_accepted(cli, make_site, language) -> None:
+    site = make_site({"site.toml": f'[site]\ntitle = "T"\nlanguage = "{language}"\n'})
+    assert cli("check", "--site", site).exit_code == 0
+
+
+@pytest.mark.parametrize(
+    "url", ["https://x.example:99999/", "https://x.example:0/", "https://x.example:http/", "https://x.example\\\\journeys/"]
+)
+def test_base_url_with_a_bad_port_or_a_backslash_is_refused(cli, make_site, url) -> None:
+    site = make_site({"site.toml": f'[site]\ntitle = "T"\nbase_url = "{url}"\n'})
+    result = cli("check", "--site", site)
+    assert result.exit_code == 1
+    [error] = _errors(result.output)
+    assert error.startswith("site.toml:3:1: error: base_url must be an absolute http(s) URL")
+    option = cli("build", "--site", site, "--base-url", url.replace("\\\\", "\\"))
+    assert option.exit_code == 2 and "backslashes" in option.output
+
+
+def test_base_url_with_a_port_is_fine(cli, make_site) -> None:
+    site = make_site({"site.toml": '[site]\ntitle = "T"\nbase_url = "http://localhost:8080/journeys/"\n'})
+    assert cli("check", "--site", site).exit_code == 0
+
+
+# -- 7. no site.toml --------------------------------------------------------------------------------
+
+
+def test_a_missing_site_toml_is_a_plain_error_without_a_made_up_position(cli, tmp_path: Path) -> None:
+    result = cli("check", "--site", tmp_path)
+    assert result.exit_code == 1
+    assert result.output == f"error: no site.toml in {tmp_path}: run journeys in a site folder, or pass --site\n"
+
+
+# -- 8. Ctrl+C at any moment ------------------------------------------------------------------------
+
+
+def test_the_console_script_is_the_interrupt_safe_entry() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert project["project"]["scripts"]["journeys"] == "generator.entry:main"
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("delay", [0, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3])
+def test_ctrl_c_at_any_moment_exits_130_without_a_traceback(mini_copy: Path, delay: float) -> None:
+    """Python's own start-up (before any journeydocs code runs) cannot handle Ctrl+C, so the
+    interrupt is held back there: the child starts with SIGINT blocked and journeydocs unblocks
+    it first thing, inside its handler.  A SIGINT sent at any moment is then handled by
+    journeydocs, whether it lands while the CLI is imported, parsed or serving: no timing luck."""
+    script = Path(sys.executable).parent / "journeys"
+    process = subprocess.Popen(
+        [str(script), "serve", "--site", str(mini_copy), "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        preexec_fn=lambda: signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}),  # noqa: PLW1509
+    )
+    try:
+        time.sleep(delay)
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    text = err.decode("utf-8", "replace")
+    assert "Traceback" not in text
+    assert process.returncode == 130, text
+    assert text.strip().splitlines()[-1] in ("interrupted", "interrupted; the output was left as it was", "stopped")
