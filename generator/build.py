@@ -25,7 +25,6 @@ from .config import (
     load_config,
     setting_position,
     source_date,
-    theme_dir,
 )
 from .deps import STATIC_KEY, Job, digests, fingerprints, plan, search_fingerprint
 from .diagnostics import ContentError, OutputError, Report
@@ -34,7 +33,8 @@ from .model import Site, build_site
 from .parallel import paused_gc, worker_count
 from .reader import Reader
 from .render.site import Renderer, prepare, run_jobs
-from .render.templates import custom_templates, prune_compiled_templates, template_dirs
+from .render.templates import custom_templates, effective_templates, prune_compiled_templates
+from .render.templates import static_files, unused_templates
 from .search import FOLDER, index_site
 from .validate import validate
 from .write import (
@@ -163,6 +163,7 @@ def _load(
         loaded_paths = {d.rel for d in documents}
         unreadable = [(s.kind, s.slug) for s in sources if s.rel not in loaded_paths]
         validate(config, documents, report, unreadable)
+        report.extend(unused_templates(config))  # a misspelt override is never used: say so, like unknown files
     site = None
     if not report.errors:
         with timings.phase("model"):
@@ -189,29 +190,31 @@ def _setting_error(config: SiteConfig, table: str, key: str, message: str) -> Co
 def global_digest(config: SiteConfig, options: Options, built: str | None) -> str:
     """Everything every page depends on: settings, templates, version.
 
+    The templates are hashed as pages use them: each name with the file that
+    serves it from the site's, the theme's or the default theme's folder, so an
+    edit in any layer, or a file that starts or stops shadowing another, counts.
     The theme's static files are not in it: pages only link to them, so a
     changed stylesheet rebuilds the ``static`` job alone (see :func:`static_digest`).
     """
     h = hashlib.blake2b(digest_size=16)
     h.update(f"{code_identity()}\0{options.drafts}\0{config.base_url}\0{config.search}\0{built}\0".encode())
     h.update(config.config_path.read_bytes())
-    for folder in template_dirs(config):
-        _hash_folder(h, folder)
+    _hash_files(h, effective_templates(config))
     return h.hexdigest()
 
 
 def static_digest(config: SiteConfig) -> str:
-    """The theme's static files, which only the ``static`` job copies."""
+    """The static files the ``static`` job copies: the default theme's with the theme's over them."""
     h = hashlib.blake2b(digest_size=16)
-    _hash_folder(h, theme_dir(config) / "static")
+    _hash_files(h, static_files(config))
     return h.hexdigest()
 
 
-def _hash_folder(h: hashlib.blake2b, folder: Path) -> None:
-    if folder.is_dir():
-        for path in sorted(folder.rglob("*")):
-            if path.is_file():
-                h.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes())
+def _hash_files(h: hashlib.blake2b, files: dict[str, Path]) -> None:
+    """Hash each name and content, lengths first, so no two sets of files hash the same bytes."""
+    for rel, path in files.items():
+        name, data = rel.encode(), path.read_bytes()
+        h.update(b"%d\0%d\0" % (len(name), len(data)) + name + data)
 
 
 # Heaviest first so the workers finish together: catalogue-wide pages (tens of ms), journeys, the rest.

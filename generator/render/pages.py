@@ -15,17 +15,18 @@ from itertools import islice
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from jinja2 import TemplateError, TemplateSyntaxError
+from jinja2 import TemplateError, TemplateNotFound, TemplateSyntaxError
 from markupsafe import Markup
 
 from .. import __version__
+from ..config import BUILTIN_THEMES, CONFIG_NAME, setting_position
 from ..deps import PAGE_SIZE, PERSONA_PAGE_SIZE, page_count, page_of
 from ..diagnostics import ContentError, Report, plural
 from ..insights import insights
 from ..model import Journey, Persona, Site, Touchpoint
 from .charts import experience_curve, experience_series, signed
 from .markdown import Markdown
-from .templates import environment
+from .templates import environment, template_dirs
 from .views import (
     Links,
     card_filters,
@@ -128,8 +129,13 @@ class Pages:
 
         Jinja reports syntax errors with their line, and runs templates as code
         whose frames carry the template's file and line, so the last such frame
-        is where an undefined name or a bad filter was used.
+        is where an undefined name, a bad filter or an include of a missing
+        template was used.  (Jinja's ``TemplateNotFound`` is an ``OSError``: let
+        through, a build would call it a folder it cannot write.)  A page
+        template missing from every folder is the theme's fault, so it is
+        reported at the ``theme`` setting.
         """
+        config = self.site.config
         where: tuple[str, int] | None = None
         if isinstance(exc, TemplateSyntaxError) and exc.filename:
             where = (exc.filename, exc.lineno)
@@ -139,12 +145,24 @@ class Pages:
                 if tb.tb_frame.f_code.co_filename.endswith(".html"):
                     where = (tb.tb_frame.f_code.co_filename, tb.tb_lineno)
                 tb = tb.tb_next
+        message = exc.message if isinstance(exc, TemplateError) and exc.message else str(exc) or type(exc).__name__
+        if isinstance(exc, TemplateNotFound):
+            names = " or ".join(f"'{name}'" for name in exc.templates)
+            places = ", ".join(
+                "the built-in default theme" if folder.resolve().is_relative_to(BUILTIN_THEMES.resolve())
+                else os.path.relpath(folder, config.root) + "/"
+                for folder in template_dirs(config)
+            )
+            message = f"template {names} not found (looked in {places})"
+        report = Report()
+        if where is None and isinstance(exc, TemplateNotFound):
+            line, col = setting_position(config, "site", "theme")
+            report.error(CONFIG_NAME, line, col, f"theme: {message}")
+            return ContentError(report)
         if where is None:
             return None
         filename, line = where
-        message = exc.message if isinstance(exc, TemplateError) and exc.message else str(exc) or type(exc).__name__
-        report = Report()
-        report.error(os.path.relpath(filename, self.site.config.root), line, 1, f"template error: {message}")
+        report.error(os.path.relpath(filename, config.root), line, 1, f"template error: {message}")
         return ContentError(report)
 
     # -- pages -------------------------------------------------------------

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from ..config import SiteConfig, theme_dir
+from ..config import SiteConfig
 from ..deps import PAGE_SIZE, PERSONA_PAGE_SIZE, Job
 from ..diagnostics import ContentError, Report
 from ..model import Site
@@ -25,7 +25,7 @@ from .feeds import catalogue, journey_json, sitemap
 from .markdown import Markdown
 from .mermaid import mermaid_journey
 from .pages import Pages, pager
-from .templates import compile_templates
+from .templates import compile_templates, static_files
 
 Output = list[tuple[str, str | bytes]]
 SMALL_BUILD = 24  # jobs; below this, worker processes cost more than they save
@@ -151,11 +151,8 @@ class Renderer:
             (f"schema/{kind}.schema.json", json.dumps(schema(kind), indent=2, ensure_ascii=False) + "\n")
             for kind in ("journey", "persona", "touchpoint")
         ]
-        static = theme_dir(self.site.config) / "static"
-        if static.is_dir():
-            for path in sorted(static.rglob("*")):
-                if path.is_file():
-                    out.append((f"static/{path.relative_to(static).as_posix()}", path.read_bytes()))
+        for rel, path in static_files(self.site.config).items():  # the default theme's, the theme's over them
+            out.append((f"static/{rel}", path.read_bytes()))
         return out
 
 

@@ -1,9 +1,11 @@
-"""The Jinja side of a site: where its templates come from, how they are compiled and cached.
+"""The theme side of a site: where its templates and static files come from, how templates are compiled and cached.
 
-The site's ``templates/`` folder is searched before the theme's, so a site
-overrides any theme file by giving one of the same name.  Compiled templates
-are kept in the build cache, one folder per journeydocs code, and compiled
-ahead while the parsing workers run.
+Templates are looked up in the site's ``templates/`` folder, then the theme's,
+then the built-in default theme's; static files are the default's with the
+theme's over them.  So a site or a theme overrides any file by giving one of
+the same name and holds only what it changes.  Compiled templates are kept in
+the build cache, one folder per journeydocs code, and compiled ahead while the
+parsing workers run.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import os
 import shutil
 import time
 from collections.abc import Callable
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from jinja2 import (
     ChoiceLoader,
@@ -31,16 +33,102 @@ from markupsafe import Markup
 
 from .. import code_identity
 from ..config import BUILTIN_THEMES, SiteConfig, theme_dir
+from ..diagnostics import Diagnostic, Severity, did_you_mean
+from ..load import editor_file
+
+
+def theme_layers(config: SiteConfig) -> list[Path]:
+    """The theme folders a site draws on, the one that wins first: its theme, then the built-in default.
+
+    A theme is layered over the built-in default theme (as MkDocs' ``custom_dir``
+    is over its theme), so it needs only the templates and static files it
+    changes, and a template or script that journeydocs adds later reaches
+    every theme instead of being missing from it.
+    """
+    found, default = theme_dir(config), BUILTIN_THEMES / "default"
+    return [found] if found.resolve() == default.resolve() else [found, default]
 
 
 def template_dirs(config: SiteConfig) -> list[Path]:
-    """Where templates come from, in priority order: the site's, then the theme's."""
-    dirs = []
-    own = config.root / "templates"
-    if own.is_dir():
-        dirs.append(own)
-    dirs.append(theme_dir(config) / "templates")
-    return dirs
+    """Where templates come from, in priority order: the site's, the theme's, the built-in default's."""
+    dirs = [config.root / "templates"] + [layer / "templates" for layer in theme_layers(config)]
+    return [folder for folder in dirs if folder.is_dir()]
+
+
+def static_files(config: SiteConfig) -> dict[str, Path]:
+    """The theme's static files by their path under ``static/``: the default's, with the theme's over them.
+
+    A theme's file also hides a folder of the same name below it, and its
+    folder a file: both could not be written.
+    """
+    found: dict[str, Path] = {}
+    for layer in reversed(theme_layers(config)):
+        folder = layer / "static"
+        mine = {p.relative_to(folder).as_posix(): p for p in folder.rglob("*") if p.is_file()} if folder.is_dir() else {}
+        folders = {parent.as_posix() for rel in mine for parent in PurePosixPath(rel).parents}
+        for rel in list(found):
+            if rel in folders or any(parent.as_posix() in mine for parent in PurePosixPath(rel).parents):
+                del found[rel]
+        found.update(mine)
+    return dict(sorted(found.items()))
+
+
+def effective_templates(config: SiteConfig) -> dict[str, Path]:
+    """Each template name with the file that serves it (the first folder of :func:`template_dirs` holding it)."""
+    found: dict[str, Path] = {}
+    for folder in template_dirs(config):
+        for path in folder.rglob("*"):
+            if path.is_file():
+                found.setdefault(path.relative_to(folder).as_posix(), path)
+    return dict(sorted(found.items()))
+
+
+def unused_templates(config: SiteConfig) -> list[Diagnostic]:
+    """A warning for each template of the site (or of its own theme) that no page can use: most likely misspelt.
+
+    A template is used when the built-in default theme has one of its name (so
+    it replaces that one) or when a template names it in an ``include``,
+    ``import``, ``from`` or ``extends`` (a partial of the site's own).  The
+    names are read with Jinja's parser (``meta.find_referenced_templates``) from
+    every template in use, without rendering anything, and only when there is a
+    file to judge: a site without such files pays nothing.  A template that
+    names another by a variable, or does not parse (the build reports it),
+    makes the references unknown, so then nothing is reported.
+    """
+    default = BUILTIN_THEMES / "default" / "templates"
+    known = sorted(p.relative_to(default).as_posix() for p in default.rglob("*.html"))
+    candidates: dict[str, Path] = {}
+    for folder in template_dirs(config):
+        if folder.resolve() == default.resolve():
+            break
+        for path in sorted(folder.rglob("*.html")):
+            name = path.relative_to(folder).as_posix()
+            if name not in known and not editor_file(path.name):
+                candidates.setdefault(name, path)
+    if not candidates:
+        return []
+    env, referenced = Environment(), set()
+    for path in effective_templates(config).values():
+        try:
+            text = "" if editor_file(path.name) else path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):  # no template (an image, say), or one the build reports
+            continue
+        try:
+            names = set(meta.find_referenced_templates(env.parse(text)))
+        except TemplateSyntaxError:
+            return []
+        if None in names:  # a name made at run time: any template might be the one
+            return []
+        referenced |= {name for name in names if name is not None}
+    return [
+        Diagnostic(
+            os.path.relpath(path, config.root), 1, 1, Severity.WARNING,
+            f"template '{name}' is never used: the theme has no template of that name and no template"
+            f" includes, imports or extends it{did_you_mean(name, known)}",
+        )
+        for name, path in candidates.items()
+        if name not in referenced
+    ]
 
 
 # What a template may use and still show nothing of the documents: settings and pure helpers.
