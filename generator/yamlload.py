@@ -135,10 +135,26 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, text: str, line_offset: int) -> Y
     message = "; ".join(p for p in (context, problem) if p)
     lines = text.split("\n")
     source = lines[line] if line < len(lines) else ""
-    return YamlProblem(f"YAML syntax error: {message}{_hint(problem, context, source, col)}", line + line_offset, col)
+    above = _line_above(lines, line, col, line_offset)
+    return YamlProblem(f"YAML syntax error: {message}{_hint(problem, context, source, col, above)}", line + line_offset, col)
 
 
-def _hint(problem: str, context: str, line: str, col: int) -> str:
+def _line_above(lines: list[str], line: int, col: int, line_offset: int) -> str:
+    """The nearest line above *line* with content, when it is indented differently: "13, at column 7".
+
+    A key indented too far is noticed only at the next key, so a message about
+    this line should also name the one above: either may be the culprit.
+    """
+    for number in range(line - 1, -1, -1):
+        text = lines[number]
+        stripped = text.lstrip(" ")
+        if stripped and not stripped.startswith("#"):
+            indent = len(text) - len(stripped)
+            return f"{number + line_offset + 1}, at column {indent + 1}" if indent != col else ""
+    return ""
+
+
+def _hint(problem: str, context: str, line: str, col: int, above: str = "") -> str:
     """What usually causes libyaml's message, for someone who writes content rather than YAML."""
     if line[col : col + 1] == "\t":
         return " (a tab: YAML indents with spaces)"
@@ -157,6 +173,11 @@ def _hint(problem: str, context: str, line: str, col: int) -> str:
             return " (the quoted text ends at the ' before this: put all of it inside the quotes, and write '' for a ' in it)"
         if before == '"':
             return ' (the quoted text ends at the " before this: put all of it inside the quotes, and write \\" for a " in it)'
+        if above:
+            return (
+                f" (check the indentation: the keys of one mapping line up under each other; this key is at"
+                f" column {col + 1} and the line above, {above}: is one of them indented too far?)"
+            )
         return " (check the indentation: the keys of one mapping line up under each other)"
     if context.startswith(("while scanning an alias", "while scanning an anchor")) or "cannot start any token" in problem:
         return " (a text starting with * & @ % or `: put the whole text in double quotes)"

@@ -129,6 +129,8 @@ def test_a_syntax_error_points_where_it_was_made(text: str, where: tuple[int, in
         ("- touchpoint: a\n  action: Reviews devices: due soon\n", "a text with ': ' in it: put the whole text in double quotes"),
         ("- touchpoint: a\n    persona: b\n", "if this is a key, is it indented deeper than the key above it"),
         ("items:\n  - touchpoint: a\n    persona: b\n action: c\n", "the keys of one mapping line up under each other"),
+        # A key indented too far is noticed at the next one: the hint names the line above too.
+        ("stages:\n  offer:\n      goal: a\n    narrative: b\n", "this key is at column 5 and the line above, 3, at column 7"),
         ("items:\n  - touchpoint: a\n    persona: b\n  action: c\n", "items' '-' under each other"),
         ("title: 'it's here'\n", "the quoted text ends at the ' before this: put all of it inside the quotes, and write '' for a ' in it"),
         ('action: "Says "hi" loudly"\n', 'the quoted text ends at the " before this: put all of it inside the quotes, and write \\" for a " in it'),
