@@ -217,7 +217,7 @@ def load_config(root: Path) -> SiteConfig:
             line, col = _locate(text, "check", "ignore")
             report.warning(rel, line, col, f"ignore: there is no check '{code}'{did_you_mean(code, CHECKS)}")
 
-    for key in ("site.theme", "site.output_dir", "build.cache_dir"):
+    for key in ("site.title", "site.theme", "site.output_dir", "build.cache_dir"):  # a blank title: an empty <title>
         if key in values and not str(values[key]).strip():
             table, name = key.split(".")
             line, col = _locate(text, table, name)

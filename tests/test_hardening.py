@@ -236,3 +236,12 @@ def test_ctrl_c_at_any_moment_exits_130_without_a_traceback(mini_copy: Path, del
     assert "Traceback" not in text
     assert process.returncode == 130, text
     assert text.strip().splitlines()[-1] in ("interrupted", "interrupted; the output was left as it was", "stopped")
+
+
+@pytest.mark.parametrize("title", ["", "   "])
+def test_a_blank_site_title_is_an_error(cli, make_site, title) -> None:
+    """Every page's <title> and header show it: blank, they would show nothing."""
+    site = make_site({"site.toml": f'[site]\ntitle = "{title}"\n'})
+    result = cli("check", "--site", site)
+    assert result.exit_code == 1
+    assert "site.toml:2:1: error: 'title' must not be empty" in result.output
