@@ -240,8 +240,11 @@ class _Builder:
                 merges.append((key_node, value_node))
                 continue
             if not isinstance(key_node, ScalarNode) or key_node.tag != _T + "str":
+                # Reported, and the search goes on: `yes:`, `on:`, `1:` in one file are all named at once.
                 shown = key_node.value if isinstance(key_node, ScalarNode) else "a list or mapping"
-                raise self._fail(f"keys must be text, not {shown!s:.40} (quote the key)", key_node)
+                self.problems.append(self._fail(f"keys must be text, not {shown!s:.40} (quote the key)", key_node))
+                self.refused = True
+                continue
             key = key_node.value
             if key in skip:
                 continue

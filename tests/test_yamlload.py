@@ -65,11 +65,15 @@ def test_deep_nesting_is_an_error() -> None:
         parse("a: " + "[" * 5000 + "]" * 5000 + "\n")
 
 
-def test_non_string_keys_are_errors() -> None:
-    with pytest.raises(YamlProblem, match="keys must be text"):
-        parse("1: one\n")
-    with pytest.raises(YamlProblem, match="keys must be text"):
-        parse("? [a, b]\n: c\n")
+def test_non_string_keys_are_errors_all_of_them_at_once() -> None:
+    for text in ("1: one\n", "? [a, b]\n: c\n"):
+        parsed = parse(text)
+        assert not parsed.usable and [p.message for p in parsed.problems][0].startswith("keys must be text")
+    parsed = parse("title: x\nyes: 1\non: 2\n1: 3\n~: 4\n")  # each fix must not reveal the next
+    assert not parsed.usable
+    assert [(p.line, p.message) for p in parsed.problems] == [
+        (n, f"keys must be text, not {key} (quote the key)") for n, key in enumerate(("yes", "on", "1", "~"), 1)
+    ]
 
 
 def test_scalars_follow_yaml_core_rules_and_dates_stay_text() -> None:
