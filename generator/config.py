@@ -163,8 +163,13 @@ def load_config(root: Path) -> SiteConfig:
             continue
         if table not in _SCHEMA:
             line, col = _locate(text, None, table)
-            hint = did_you_mean(table, [*_SCHEMA, "stages"])
-            report.warning(rel, line, col, f"unknown table [{table}]{hint}")
+            if isinstance(value, dict):
+                hint = did_you_mean(table, [*_SCHEMA, "stages"])
+                report.warning(rel, line, col, f"unknown table [{table}]{hint}")
+            else:  # a setting above the first table: which table would have it?
+                owners = [t for t, keys in _SCHEMA.items() if table in keys]
+                belongs = f"; it belongs under [{owners[0]}]" if owners else "; settings go under [site], [build] or [check]"
+                report.warning(rel, line, col, f"unknown setting '{table}' outside any table{belongs}")
             continue
         if not isinstance(value, dict):
             line, col = _locate(text, None, table)

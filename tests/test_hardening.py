@@ -245,3 +245,12 @@ def test_a_blank_site_title_is_an_error(cli, make_site, title) -> None:
     result = cli("check", "--site", site)
     assert result.exit_code == 1
     assert "site.toml:2:1: error: 'title' must not be empty" in result.output
+
+
+def test_a_setting_above_every_table_says_where_it_belongs(cli, make_site) -> None:
+    """`title = …` before `[site]` is TOML for a top-level key, not the site's title."""
+    site = make_site({"site.toml": 'title = "Mine"\nmystery = 1\n[site]\nlanguage = "en"\n'})
+    result = cli("check", "--site", site)
+    assert "site.toml:1:1: warning: unknown setting 'title' outside any table; it belongs under [site]" in result.output
+    assert "site.toml:2:1: warning: unknown setting 'mystery' outside any table; settings go under [site], [build] or [check]" in result.output
+    assert cli("check", "--site", site, "--strict").exit_code == 1
