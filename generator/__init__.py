@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import functools
-import hashlib
-from pathlib import Path
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy takes the name as true)
+if TYPE_CHECKING:
+    from pathlib import Path
+
+# Nothing else is imported here: the ``journeys`` script (generator.entry) must reach its
+# Ctrl+C handler after as little work as possible, and importing this package comes first.
 
 __version__ = "0.1.0"
 
@@ -19,6 +23,8 @@ def code_identity() -> str:
     after ``git pull`` must not reuse pages, diagrams or parsed documents that
     the old code made.  (The themes' files are fingerprinted as templates.)
     """
+    from pathlib import Path
+
     try:
         return f"{__version__}+{code_digest(Path(__file__).resolve().parent)}"
     except OSError:  # an unreadable install: the version alone
@@ -27,6 +33,8 @@ def code_identity() -> str:
 
 def code_digest(package: Path) -> str:
     """A digest of the Python files and schemas under *package* (its themes are not code)."""
+    import hashlib
+
     h = hashlib.blake2b(digest_size=8)
     for path in sorted(package.rglob("*")):
         rel = path.relative_to(package)
