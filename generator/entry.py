@@ -17,6 +17,7 @@ INTERRUPTED = 130  # 128 + SIGINT, what shells report for Ctrl+C
 
 
 def main() -> None:
+    """Run ``journeys``; an interrupt anywhere in it, imports included, is exit code 130 and one line."""
     try:
         # A SIGINT that arrived while the signal was blocked (a supervisor, a test
         # holding it back until Python is up) is delivered here, inside the try.

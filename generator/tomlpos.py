@@ -10,6 +10,7 @@ import re
 
 
 def decode_position(message: str) -> tuple[int, int]:
+    """The line and column in a ``tomllib`` error, which only has them in its message text."""
     match = re.search(r"line (\d+), column (\d+)", message)
     if match:
         return int(match.group(1)), int(match.group(2))

@@ -18,9 +18,10 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.api import ObservedWatch
 
-from .config import SiteConfig, load_config, theme_dir
+from .config import SiteConfig, load_config
 from .diagnostics import JourneydocsError
 from .load import editor_file
+from .render.templates import theme_layers
 
 if TYPE_CHECKING:
     from .serve import Preview
@@ -40,12 +41,12 @@ class Watcher(FileSystemEventHandler):
         self.stopped = False
         self.observer = Observer()
         self.on_rebuild: Callable[[set[Path]], None] | None = None
-        self.theme = _theme(self.root)  # looked up again only when site.toml changes
+        self.themes = _themes(self.root)  # its layers; looked up again only when site.toml changes
         self.watched: dict[Path, ObservedWatch] = {}
         self.thread: threading.Thread | None = None
 
     def start(self) -> None:
-        folders = {self.root / "content", self.root / "templates", self.theme}
+        folders = {self.root / "content", self.root / "templates", *self.themes}
         for folder in sorted(folders):
             self._watch(folder)
         # site.toml, and content/ or templates/ made (or made again) after the start
@@ -114,18 +115,19 @@ class Watcher(FileSystemEventHandler):
                 self.on_rebuild(changed)
 
     def _rebuild(self, changed: set[Path]) -> None:
-        content, static = self.root / "content", self.theme / "static"
+        content = self.root / "content"
         folders = {p for p in changed if p.parent == self.root and p.name != "site.toml"}
         for folder in folders:  # content/ or templates/ itself was made, deleted or moved
             self._watch(folder, again=True)
         if self.root / "site.toml" in changed:
-            theme = _theme(self.root)
-            if theme != self.theme:  # another theme: watch its folder from now on
-                self.theme = theme
-                self._watch(theme)
+            themes = _themes(self.root)
+            if themes != self.themes:  # another theme: watch its folders from now on
+                self.themes = themes
+                for theme in themes:
+                    self._watch(theme)
         if not folders and all(_inside(p, content) for p in changed):
             self.preview.update(changed)
-        elif not folders and all(_inside(p, static) for p in changed):
+        elif not folders and all(any(_inside(p, t / "static") for t in self.themes) for p in changed):
             self.preview.refresh_static(css_only=all(p.suffix == ".css" for p in changed))
         else:  # settings, templates or theme: everything may change
             self.preview.full()
@@ -135,9 +137,12 @@ def _inside(path: Path, folder: Path) -> bool:
     return path.resolve().is_relative_to(folder.resolve())
 
 
-def _theme(root: Path) -> Path:
-    """The theme folder to watch; the default theme while site.toml is broken."""
+def _themes(root: Path) -> list[Path]:
+    """The theme folders to watch, every layer (a theme and the built-in default under it).
+
+    While site.toml is broken, the default theme's.
+    """
     try:
-        return theme_dir(load_config(root))
+        return theme_layers(load_config(root))
     except JourneydocsError:
-        return theme_dir(SiteConfig(root=root))
+        return theme_layers(SiteConfig(root=root))

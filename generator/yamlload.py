@@ -117,21 +117,38 @@ def parse(text: str, line_offset: int = 0, positions: bool = True) -> Parsed:
         ) from None
     except yaml.YAMLError as exc:  # pragma: no cover - every libyaml error is one of the above
         raise YamlProblem(f"YAML error: {' '.join(str(exc).split())}", line_offset, 0) from None
-    builder = _Builder(line_offset, positions)
+    builder = _Builder(line_offset, positions, text if _OTHER_BREAKS_RE.search(text) else None)
     if node is None:
         return Parsed(None, builder.positions, [])
     data = builder.build(node, (), 0, frozenset())
     return Parsed(data, builder.positions, builder.problems, usable=not builder.refused)
 
 
+_OTHER_BREAKS_RE = re.compile("[\x85\u2028\u2029]")  # line breaks to libyaml, not to editors
+
+
+def _at(mark: yaml.Mark, text: str | None) -> tuple[int, int]:
+    """A mark's 0-based line and column as an editor counts them.
+
+    libyaml also ends a line at U+0085, U+2028 and U+2029, which editors show
+    inside a line; *text* is given only when it holds one of them (rare, and
+    then the character index decides), so ordinary files cost nothing.
+    """
+    if text is None:
+        return mark.line, mark.column
+    start = text.rfind("\n", 0, mark.index) + 1
+    return text.count("\n", 0, start), mark.index - start
+
+
 def _syntax_problem(exc: yaml.MarkedYAMLError, text: str, line_offset: int) -> YamlProblem:
     problem, context = exc.problem or "invalid YAML", exc.context or ""
-    found, opened = exc.problem_mark, exc.context_mark
+    other = text if _OTHER_BREAKS_RE.search(text) else None
+    found = _at(exc.problem_mark, other) if exc.problem_mark is not None else None
+    opened = _at(exc.context_mark, other) if exc.context_mark is not None else None
     if opened is not None and context.startswith(_OPENED):
-        where = f" (line {found.line + line_offset + 1})" if found is not None and found.line != opened.line else ""
-        return YamlProblem(f"YAML syntax error: {problem}{where} {context} that starts here", opened.line + line_offset, opened.column)
-    mark = found or opened
-    line, col = (mark.line, mark.column) if mark else (0, 0)
+        where = f" (line {found[0] + line_offset + 1})" if found is not None and found[0] != opened[0] else ""
+        return YamlProblem(f"YAML syntax error: {problem}{where} {context} that starts here", opened[0] + line_offset, opened[1])
+    line, col = found or opened or (0, 0)
     message = "; ".join(p for p in (context, problem) if p)
     lines = text.split("\n")
     source = lines[line] if line < len(lines) else ""
@@ -145,7 +162,7 @@ def _line_above(lines: list[str], line: int, col: int, line_offset: int) -> str:
     A key indented too far is noticed only at the next key, so a message about
     this line should also name the one above: either may be the culprit.
     """
-    for number in range(line - 1, -1, -1):
+    for number in range(min(line, len(lines)) - 1, -1, -1):
         text = lines[number]
         stripped = text.lstrip(" ")
         if stripped and not stripped.startswith("#"):
@@ -185,19 +202,27 @@ def _hint(problem: str, context: str, line: str, col: int, above: str = "") -> s
 
 
 class _Builder:
-    def __init__(self, line_offset: int, record: bool = True) -> None:
+    def __init__(self, line_offset: int, record: bool = True, text: str | None = None) -> None:
         self.offset = line_offset
         self.record = record
+        # Only for a text with U+0085, U+2028 or U+2029, which libyaml counts as line breaks
+        # and editors do not: positions then come from the character index instead.
+        self.text = text
         self.positions = Positions()
         self.problems: list[YamlProblem] = []
         self.refused = False  # a value was refused: report every such value, then drop the document
         self.count = 0
 
+    def _at(self, node: Node) -> tuple[int, int]:
+        return _at(node.start_mark, self.text)
+
     def _pos(self, node: Node) -> tuple[int, int]:
-        return node.start_mark.line + self.offset + 1, node.start_mark.column + 1
+        line, col = self._at(node)
+        return line + self.offset + 1, col + 1
 
     def _fail(self, message: str, node: Node) -> YamlProblem:
-        return YamlProblem(message, node.start_mark.line + self.offset, node.start_mark.column)
+        line, col = self._at(node)
+        return YamlProblem(message, line + self.offset, col)
 
     def build(self, node: Node, path: Path, depth: int, active: frozenset[int]) -> object:
         self.count += 1

@@ -254,3 +254,23 @@ def test_a_setting_above_every_table_says_where_it_belongs(cli, make_site) -> No
     assert "site.toml:1:1: warning: unknown setting 'title' outside any table; it belongs under [site]" in result.output
     assert "site.toml:2:1: warning: unknown setting 'mystery' outside any table; settings go under [site], [build] or [check]" in result.output
     assert cli("check", "--site", site, "--strict").exit_code == 1
+
+
+def test_a_control_character_in_a_settings_name_is_an_error_and_no_message_spans_two_lines(cli, make_site) -> None:
+    """A quoted TOML key may hold a line break: printed raw, it could forge a diagnostic line."""
+    site = make_site({"site.toml": '[site]\n"evil\\nsite.toml:9:9: error: fake" = 1\n'})
+    result = cli("check", "--site", site)
+    assert result.exit_code == 1
+    assert "control character U+000A in the setting's name is not allowed" in result.output
+    assert not any(line.startswith("site.toml:9:9") for line in result.output.splitlines())
+    assert "evil\\nsite.toml:9:9: error: fake" in result.output  # shown escaped, on its line
+
+
+def test_a_stage_title_with_spaces_around_it_still_matches_its_heading(cli, make_site) -> None:
+    """' Explore ' in site.toml is the title 'Explore': a narrative's '## Explore' must find it."""
+    site = make_site({
+        "site.toml": '[site]\ntitle = "T"\n[[stages]]\nid = "explore"\ntitle = " Explore "\n[[stages]]\nid = "realize"\n',
+        "content/journeys/buy.md": "---\ntitle: Buy\npersonas: [pat]\nstages:\n  explore: {}\n  realize: {}\n---\n## Explore\n\nText.\n",
+    })
+    result = cli("check", "--site", site)
+    assert result.exit_code == 0 and "JD108" not in result.output, result.output

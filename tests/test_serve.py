@@ -429,6 +429,32 @@ def test_switching_theme_in_site_toml_watches_the_new_theme(mini_copy: Path, tmp
         watcher.stop()
 
 
+def test_the_preview_watches_every_theme_layer(mini_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A theme is layered over the built-in default: an edit to the default's script reaches the preview too."""
+    import generator.config
+    import generator.render.templates
+
+    builtin = tmp_path / "builtin"  # a copy of the built-in themes that this test may edit
+    shutil.copytree(ROOT / "themes", builtin, symlinks=False)
+    monkeypatch.setattr(generator.config, "BUILTIN_THEMES", builtin)
+    monkeypatch.setattr(generator.render.templates, "BUILTIN_THEMES", builtin)
+    site = mini_copy
+    (site / "themes/mine/static").mkdir(parents=True)
+    save(site / "themes/mine/static/journeydocs.css", "/* mine */\n")
+    change(site / "site.toml", 'language = "en"', 'language = "en"\ntheme = "mine"')
+    preview = Preview(Options(root=site, search=False), tmp_path / "preview", Broadcaster())
+    assert preview.full()
+    watcher = Watcher(preview, site)
+    watcher.start()
+    script = tmp_path / "preview/static/search.js"
+    try:
+        assert (builtin / "default").resolve() in {p.resolve() for p in watcher.watched}
+        change(builtin / "default/static/search.js", "", "/* edited default */\n")
+        eventually(lambda: "edited default" in script.read_text("utf-8"), what="the default layer's edited script")
+    finally:
+        watcher.stop()
+
+
 def test_settings_changed_while_content_is_broken_apply_once_it_is_fixed(mini_copy: Path, tmp_path: Path) -> None:
     """The full rebuild a settings change needs is not forgotten because content was broken at the time."""
     site = mini_copy

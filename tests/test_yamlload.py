@@ -157,3 +157,13 @@ def test_control_characters_from_escapes_are_errors_at_their_value() -> None:
     assert (problem.line, problem.col) == (2, 9)
     assert problem.message.startswith("control character U+0007 is not allowed in text (in double quotes")
     assert parsed.data["owner"] == "tab\tand line\nare fine"
+
+
+def test_positions_count_lines_as_editors_do_even_with_unicode_line_separators() -> None:
+    """libyaml ends a line at U+2028, U+2029 and U+0085 too; editors show them inside a line."""
+    parsed = parse('a: "one\u2028two\u2029three"\nb: 1\nb: 2\n')
+    assert parsed.positions.keys[("b",)] == (2, 1)
+    assert [(p.line, p.col) for p in parsed.problems] == [(2, 0)]  # the duplicate, on the file's third line
+    with pytest.raises(YamlProblem) as info:  # a syntax error after them: no crash, the file's line
+        parse('name: "a\u2028\u2028\u2028\u2028b"\nrole: user\nsummary: x\n  other: y\n')
+    assert (info.value.line, info.value.col) == (3, 7)

@@ -47,7 +47,12 @@ LABEL_LINES = 4
 
 
 def _clip(text: str, limit: int = LABEL_LIMIT) -> str:
-    """*text* cut to *limit* characters and LABEL_LINES lines, with an ellipsis where cut."""
+    """*text* cut to *limit* characters and LABEL_LINES lines, with an ellipsis where cut.
+
+    Graphviz refuses a label over 16,384 characters, and a box as wide as a
+    paragraph would push the diagram's columns apart; the page and
+    ``journey.json`` keep the whole text, and the ellipsis says there is more.
+    """
     lines = text.splitlines()
     if len(text) <= limit and len(lines) <= LABEL_LINES:
         return text

@@ -74,7 +74,12 @@ def static_files(config: SiteConfig) -> dict[str, Path]:
 
 
 def effective_templates(config: SiteConfig) -> dict[str, Path]:
-    """Each template name with the file that serves it (the first folder of :func:`template_dirs` holding it)."""
+    """Each template name with the file that serves it (the first folder of :func:`template_dirs` holding it).
+
+    Fingerprints hash these files, not whole folders: a page depends on the
+    file Jinja will load, so an edit to a shadowed template changes nothing,
+    and one that starts or stops shadowing another changes everything.
+    """
     found: dict[str, Path] = {}
     for folder in template_dirs(config):
         for path in folder.rglob("*"):
