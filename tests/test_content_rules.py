@@ -215,7 +215,7 @@ def test_long_tooltips_are_shortened_and_short_texts_left_alone(site: Callable[.
     dot = dot_source(loaded.site, loaded.site.journeys["buy"])
     titles = [part.split('"')[0] for part in dot.split('TITLE="')[1:]]
     assert max(map(len, titles)) <= TOOLTIP_LIMIT and any(t.endswith("…") for t in titles)
-    assert "xlabel=<renewal>" in dot  # a short flow label is drawn as written
+    assert "label=<renewal>" in dot  # a short flow label is drawn as written
 
 
 # 6. Emotions no persona owns ----------------------------------------------------------------

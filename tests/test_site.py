@@ -237,8 +237,11 @@ def test_diagram_links_touchpoints_and_stages_and_draws_every_edge(mini: Path, m
     for g in edges:
         edge = journey.flow[int(g.id.removeprefix("flow-")) - 1]  # type: ignore[union-attr]
         assert ("flow-back" in g.classes) == edge.back, g.id
+        groups = {n.id: n for n in svg.iter("g") if (n.id or "").startswith(f"{g.id}-")}
+        if edge.back or edge.kind == "flow":  # a bridge: up to its label's node, then down to the target
+            assert {f"{g.id}-from", f"{g.id}-label"} <= set(groups), g.id
         if edge.label:
-            assert edge.label in g.text
+            assert edge.label in groups.get(f"{g.id}-label", g).text
 
     # the diagram's own title and description come first (browsers and screen readers
     # read the <svg>'s first <title>); Graphviz's internal node titles are gone
@@ -316,17 +319,24 @@ def test_every_kind_of_extra_flow_edge_arcs_above_the_stage_boxes(mini_copy: Pat
     boxes = [y for g in svg.iter("g") if (g.id or "").startswith("stage-node-") for y in _ys(g)]
     middle = (min(boxes) + max(boxes)) / 2
     edges = [g for g in svg.iter("g") if "edge" in g.classes and "flow-flow" in g.classes]
-    assert len(edges) == 5
+    assert len(edges) == 10  # five bridges: up to the label and down to the target
     for g in edges:
         path = _ys(next(g.iter("path")))
-        assert max(path) - min(path) > 10, f"{g.id} is drawn flat"
+        assert min(path) < min(boxes) - 5, f"{g.id} does not rise above the stage boxes"
         assert max(path) < middle, f"{g.id} runs through or below the stage boxes"
+    # Labels are nodes, so none overlaps another: their boxes are apart.
+    labels = [g for g in svg.iter("g") if re.fullmatch(r"flow-\d+-label", g.id or "")]
+    assert len(labels) == 5
+    spots = [(round(float(t.attrs["y"])), float(t.attrs["x"])) for g in labels for t in g.iter("text")]
+    assert len(set(spots)) == len(spots)
 
 
 def test_diagram_edge_labels_come_from_flow(mini: Path) -> None:
     svg = diagram_svg(page(mini, "journeys/order-service/index.html"))
-    labelled = [g for g in svg.iter("g") if "edge" in g.classes and "next cycle" in g.text]
-    assert len(labelled) == 1 and "flow-back" in labelled[0].classes
+    labelled = [g for g in svg.iter("g") if "node" in g.classes and "next cycle" in g.text]
+    assert len(labelled) == 1 and labelled[0].id.endswith("-label")  # type: ignore[union-attr]
+    edge = next(g for g in svg.iter("g") if g.id == labelled[0].id.removesuffix("-label"))  # type: ignore[union-attr]
+    assert "flow-back" in edge.classes
 
 
 # -- the journey page ------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """A journey's stage diagram: the model as DOT text, laid out in process by Graphviz.
 
 Stages run left to right on the top row, joined by the journey's effective flow
-(loops and returns arc back over the row).  Under each stage, one column node
+(loops, returns, skips and repeats bridge over the row, see :func:`_nesting`).  Under each stage, one column node
 holds its touchpoints in three bands: consumer only, the band of visibility,
 provider only.  The bands' dashed bottom borders join, column to column, into
 the two labelled lines of visibility.
@@ -173,26 +173,49 @@ def dot_source(site: Site, journey: Journey) -> str:
     lines.append("{rank=same; L_bands; " + " ".join(f"C{c};" for c in range(len(stages))) + "}")
 
     column_of = {s.id: c for c, s in enumerate(stages)}
-    for number, edge in enumerate(journey.flow):
+    spans: list[tuple[int, int, int]] = []  # (number, first column, last column) of each bridge
+    for number, edge in enumerate(journey.flow, 1):
         source, target = column_of[edge.source], column_of[edge.target]
-        attrs = [f'id="flow-{number + 1}"', f'class="flow flow-{edge.kind}{" flow-back" if edge.back else ""}"']
-        if edge.label:
-            attrs.append(f"xlabel=<{_e(_clip(edge.label))}>")  # no label rank: the row stays compact
-        if edge.back:
-            attrs += ["constraint=false", "style=dashed", 'color="#7a3e9d"', 'fontcolor="#7a3e9d"']
-        elif edge.kind == "flow":
-            attrs += ["constraint=false", 'color="#1f5fa8"', 'fontcolor="#1f5fa8"']
-        # Over the row: an edge to the next stage needs compass ports, or dot runs it between
-        # the boxes, and one to the same stage leaves by the top right and returns at the top
-        # left; a longer one goes without, or dot drew some (by the row's length and the other
-        # loops) straight along the boxes' tops.
-        if source == target:
-            attrs.append("tailport=ne, headport=nw")
-        elif (edge.back or edge.kind == "flow") and abs(source - target) == 1:
-            attrs.append("tailport=n, headport=n")
-        lines.append(f"S{source} -> S{target} [{', '.join(attrs)}];")
+        kind = f'class="flow flow-{edge.kind}{" flow-back" if edge.back else ""}"'
+        if not (edge.back or edge.kind == "flow"):  # a step of the default flow: a straight arrow
+            label = f", xlabel=<{_e(_clip(edge.label))}>" if edge.label else ""  # no label rank: the row stays compact
+            lines.append(f'S{source} -> S{target} [id="flow-{number}", {kind}{label}];')
+            continue
+        colour = '"#7a3e9d"' if edge.back else '"#1f5fa8"'
+        style = "dashed" if edge.back else "solid"
+        text = _e(_clip(edge.label)) if edge.label else ""
+        lines.append(
+            f'F{number} [shape=plaintext, margin="0.04,0.02", width=0, height=0, fontsize=10, '
+            f'fontcolor={colour}, label=<{text}>, id="flow-{number}-label"];'
+        )
+        # A stage that repeats itself leaves by the top right and comes back at the top left.
+        up, down = (", headport=ne", ", headport=nw") if source == target else ("", "")
+        common = f"{kind}, style={style}, color={colour}"
+        lines.append(f'F{number} -> S{source} [id="flow-{number}-from", {common}, dir=none{up}];')
+        lines.append(f'F{number} -> S{target} [id="flow-{number}", {common}{down}];')
+        spans.append((number, min(source, target), max(source, target)))
+    lines += _nesting(spans)
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+def _nesting(spans: list[tuple[int, int, int]]) -> list[str]:
+    """Invisible edges that stack overlapping bridges, the wider one above.
+
+    Every loop, return, skip or repeat is drawn as a bridge: from its stage up
+    to its label, a node of its own above the row, and down to the stage it
+    leads to.  Labels are nodes, so they never overlap each other or a line;
+    bridges whose spans overlap go on separate ranks, the wider above (equal
+    ones in flow order), so no two of them cross.  Bridges side by side share a rank.
+    """
+    edges = []
+    for number, low, high in spans:
+        for other, low2, high2 in spans:
+            overlap = low <= high2 and low2 <= high
+            wider = (high - low, -number) > (high2 - low2, -other)
+            if overlap and wider:
+                edges.append(f"F{number} -> F{other} [style=invis];")
+    return edges
 
 
 def _table(rows: list[str]) -> str:
