@@ -153,6 +153,24 @@ def test_index_filters(page, base_url: str, site: Path) -> None:
     page.wait_for_function("document.querySelectorAll('#journey-list > li.card:not([hidden])').length > 3")
 
 
+def test_a_tag_filters_the_catalogue_from_a_card_and_from_a_journey_page(page, base_url: str, site: Path) -> None:
+    catalogue = _catalogue(site)
+    journey = next(j for j in catalogue["journeys"] if j["tags"])
+    tag = journey["tags"][0]
+    expected = [j for j in catalogue["journeys"] if tag in j["tags"]]
+    page.goto(base_url)
+    page.evaluate("window.stayed = true")
+    page.locator(f"#journey-list a.tag[data-tag='{tag}']").first.click()  # filters here, no page load
+    assert page.locator("select[name=tag]").input_value() == tag
+    assert page.evaluate("window.stayed === true"), "the tag filtered in place instead of loading a page"
+    assert page.locator("#journey-list > li.card:visible").count() == len(expected)
+    page.goto(base_url + f"journeys/{journey['slug']}/index.html")
+    page.locator(f".facts a.tag:text-is('{tag}')").click()  # opens the catalogue, filtered
+    page.wait_for_url(re.compile(r"index\.html\?tag="))
+    assert page.locator("select[name=tag]").input_value() == tag
+    assert page.locator("#journey-list > li.card:visible").count() == len(expected)
+
+
 def test_index_lists_everything_without_javascript(browser, base_url: str, site: Path) -> None:
     with _tab(browser, java_script_enabled=False) as tab:
         tab.goto(base_url)

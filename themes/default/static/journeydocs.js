@@ -109,6 +109,16 @@
     if (value) { form.elements[name].value = value; }
   });
   form.addEventListener("change", apply);
+  // A card's tag filters by that tag here and now; without JavaScript its link opens the catalogue.
+  document.addEventListener("click", function (event) {
+    var tag = event.target.closest && event.target.closest("a.tag[data-tag]");
+    if (!tag || event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey) { return; }
+    event.preventDefault();
+    form.elements.tag.value = tag.getAttribute("data-tag");
+    apply();
+    form.scrollIntoView({ block: "nearest" });
+    form.elements.tag.focus();
+  });
   form.addEventListener("reset", function () { setTimeout(apply, 0); });
   form.addEventListener("submit", function (event) { event.preventDefault(); });
   form.hidden = false;
