@@ -27,7 +27,7 @@ from .config import (
     source_date,
 )
 from .deps import STATIC_KEY, Job, digests, fingerprints, plan, search_fingerprint
-from .diagnostics import ContentError, OutputError, Report
+from .diagnostics import ContentError, JourneydocsError, OutputError, Report
 from .load import Document, Source, discover
 from .model import Site, build_site
 from .parallel import paused_gc, worker_count
@@ -152,6 +152,11 @@ def _load(
         report = Report(ignore=config.check_ignore)
         report.extend(config.warnings)
         if sources is None:
+            if not (options.root / "content").is_dir():  # a wrong --site, a submodule not checked out
+                raise JourneydocsError(
+                    f"no content/ folder in {options.root.resolve()}: a site keeps its journeys, "
+                    "personas and touchpoints there (nothing was built)"
+                )
             sources, notes = discover(options.root)
             report.extend(notes)
         cache = BuildCache(cache_folder(config, options) if reader is None else None)
@@ -332,7 +337,8 @@ def _write_output(
     trash = cache.trash
     manifest: dict[Job, tuple[str, dict[str, int]]] = {}
     spare = cache.spare(target) if target.is_dir() and keep_spare else None
-    cache.forget(target, spare_only=True)  # from here on the spare is being changed
+    if not cache.forget(target, spare_only=True):  # from here on the spare is being changed
+        spare = None  # unless its record cannot be dropped: then it stays as it is
     with timings.phase("reuse"):
         out = Output(target, spare[0] if spare else None)  # recycling a spare lists its files
     with out:

@@ -18,8 +18,10 @@ a format version; anything unreadable is treated as a cache miss.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import marshal
+import tempfile
 import zlib
 from pathlib import Path
 
@@ -37,6 +39,24 @@ Manifest = dict[tuple[str, ...], tuple[str, dict[str, int]]]  # job -> (fingerpr
 class BuildCache:
     def __init__(self, folder: Path | None) -> None:
         self.folder = folder
+
+    @functools.cached_property
+    def writable(self) -> bool:
+        """Whether this build can change the cache (CI may restore one read-only).
+
+        A cache that cannot be written still serves what cannot go stale
+        (documents by content hash, diagrams by their DOT, compiled templates
+        checked against their source), but not the manifests and the spare: a
+        record that cannot be dropped or replaced would describe an older output.
+        """
+        if self.folder is None:
+            return False
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryFile(dir=self.folder):
+                return True
+        except OSError:
+            return False
 
     # -- documents -----------------------------------------------------------------
     # Kept in SHARDS files by a hash of the path, so that saving after one edit
@@ -70,7 +90,7 @@ class BuildCache:
 
     # -- manifest ------------------------------------------------------------------
     def manifest(self, target: Path) -> Manifest:
-        return _manifest(self._read(_manifest_name(target)) or {})
+        return _manifest(self._read(_manifest_name(target)) or {}) if self.writable else {}
 
     def save_manifest(self, target: Path, entries: Manifest) -> None:
         self._write(_manifest_name(target), entries)
@@ -81,12 +101,21 @@ class BuildCache:
             except OSError:
                 pass
 
-    def forget(self, target: Path, spare_only: bool = False) -> None:
-        """Drop what is recorded about *target*'s files (or its spare's) before they change."""
+    def forget(self, target: Path, spare_only: bool = False) -> bool:
+        """Drop what is recorded about *target*'s files (or its spare's) before they change.
+
+        False when a record could not be deleted (a cache restored read-only):
+        the caller must then leave those files alone, or the record would lie.
+        """
         names = ["spare-" + _manifest_name(target)] + ([] if spare_only else [_manifest_name(target)])
+        forgotten = True
         for name in names:
             if self.folder is not None:
-                (self.folder / f"{name}.marshal").unlink(missing_ok=True)
+                try:
+                    (self.folder / f"{name}.marshal").unlink(missing_ok=True)
+                except OSError:
+                    forgotten = False
+        return forgotten
 
     # -- the spare output ----------------------------------------------------------
     @property
@@ -100,7 +129,7 @@ class BuildCache:
     def spare(self, target: Path) -> tuple[Path, Manifest] | None:
         """The spare output of *target* and what each of its jobs wrote, if both are there."""
         folder = self.spare_dir(target)
-        raw = self._read("spare-" + _manifest_name(target))
+        raw = self._read("spare-" + _manifest_name(target)) if self.writable else None
         if folder is None or raw is None or not folder.is_dir():
             return None
         return folder, _manifest(raw)
@@ -128,7 +157,8 @@ class BuildCache:
                 live.add(name)
                 continue
             for leftover in (f"{name}.marshal", f"spare-{name}.marshal", record.name):
-                (self.folder / leftover).unlink(missing_ok=True)
+                with contextlib.suppress(OSError):  # a cache we may read but not change (restored read-only in CI)
+                    (self.folder / leftover).unlink(missing_ok=True)
         spares = self.folder / "spare"
         return [p for p in sorted(spares.iterdir()) if p.name not in live] if spares.is_dir() else []
 

@@ -42,3 +42,21 @@ def main() -> None:
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         sys.exit(INTERRUPTED)
+    except BrokenPipeError:  # `journeys export … | head`: the reader has what it wanted
+        _silence_stdout()
+        sys.exit(1)
+    except OSError as exc:  # standard output on a full disk (`> /dev/full`), a closed terminal
+        _silence_stdout()
+        sys.stderr.write(f"error: cannot write the output: {exc.strerror or exc}\n")
+        sys.exit(1)
+
+
+def _silence_stdout() -> None:
+    """Point standard output at /dev/null, so Python's own flush at exit cannot fail again."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass

@@ -274,3 +274,56 @@ def test_a_stage_title_with_spaces_around_it_still_matches_its_heading(cli, make
     })
     result = cli("check", "--site", site)
     assert result.exit_code == 0 and "JD108" not in result.output, result.output
+
+
+def test_a_cache_that_cannot_be_written_never_makes_a_build_reuse_stale_pages(
+    cli, make_site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """CI may restore the build cache read-only: its old manifest must not describe the new output."""
+    import generator.cache
+
+    site = make_site()
+    journey = site / "content/journeys/buy.md"
+    assert cli("build", "--site", site, "--no-search").exit_code == 0  # the cache now holds a manifest
+
+    def read_only(*args: object, **kwargs: object) -> None:
+        raise OSError(30, "Read-only file system")
+
+    monkeypatch.setattr(generator.cache, "atomic_write", read_only)  # nothing in the cache changes from here on
+    monkeypatch.setattr(generator.cache.tempfile, "TemporaryFile", read_only)
+    monkeypatch.setattr(generator.cache.BuildCache, "forget", lambda self, target, spare_only=False: False)
+    original = journey.read_text("utf-8")
+    for title in ("Buy b thing", "Buy a thing"):  # same length: the pages keep their sizes
+        journey.write_text(original.replace("title: Buy a thing", f"title: {title}"), "utf-8")
+        result = cli("build", "--site", site, "--no-search")
+        assert result.exit_code == 0, result.output
+        page = (site / "public/journeys/buy/index.html").read_text("utf-8")
+        assert f"<h1>{title}" in page, f"the page shows a stale title instead of {title!r}"
+
+
+@pytest.mark.parametrize("command", ["check", "build"])
+def test_a_site_without_content_is_an_error_not_an_empty_catalogue(cli, make_site, command) -> None:
+    """A wrong --site or a submodule not checked out must not publish an empty site over the real one."""
+    site = make_site()
+    (site / "public").mkdir()
+    (site / "public/keep.html").write_text("the live site", "utf-8")
+    for path in sorted((site / "content").rglob("*"), reverse=True):
+        path.unlink() if path.is_file() else path.rmdir()
+    (site / "content").rmdir()
+    result = cli(command, "--site", site)
+    assert result.exit_code == 1
+    assert result.output.startswith("error: no content/ folder in ")
+    assert (site / "public/keep.html").read_text("utf-8") == "the live site"
+
+
+def test_standard_output_that_cannot_be_written_is_one_line_not_a_traceback(make_site) -> None:
+    """`journeys check > /dev/full` in a CI step: the disk is full, say so and exit 1."""
+    site = make_site()
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [str(Path(sys.executable).parent / "journeys"), "check", "--site", str(site)],
+            stdout=full, stderr=subprocess.PIPE, text=True, timeout=60,
+        )
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert done.stderr.strip().endswith("error: cannot write the output: No space left on device")

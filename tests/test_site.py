@@ -536,10 +536,14 @@ def test_404_links_from_the_base_path(mini: Path, mini_site: Path, tmp_path: Pat
     """404.html is served at any depth, so it links from the site's path on its host."""
     values = [value for _el, _attr, value in links(page(mini, "404.html")) if not value.startswith("#")]
     assert values and all(v.startswith(MINI_BASE_PATH) for v in values), values
-    moved = build(Options(root=mini_site, output=tmp_path / "out", base_url="https://preview.example/deep/path")).output
+    moved = build(
+        Options(root=mini_site, output=tmp_path / "out", base_url="https://preview.example/deep/path", search=True)
+    ).output
     values = [value for _el, _attr, value in links(parse(moved / "404.html")) if not value.startswith("#")]
     assert values and all(v.startswith("/deep/path/") for v in values), values
     assert broken_links(moved, "/deep/path/") == []
+    # the search box finds the index from the site's root, not from wherever the 404 is shown
+    assert parse(moved / "404.html").by_id("search").attrs["data-root"] == "/deep/path/"  # type: ignore[union-attr]
 
 
 # -- active content --------------------------------------------------------------------

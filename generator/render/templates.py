@@ -190,9 +190,10 @@ def environment(
     bytecode = None
     if cache_dir is not None:
         folder = cache_dir / f"{_COMPILED}{code_identity()}"  # compiled by this code, with its settings
-        folder.mkdir(parents=True, exist_ok=True)
-        os.utime(folder)  # in use: see prune_compiled_templates
-        bytecode = _BytecodeCache(str(folder))
+        with contextlib.suppress(OSError):  # a cache restored read-only still serves what it holds
+            folder.mkdir(parents=True, exist_ok=True)
+            os.utime(folder)  # in use: see prune_compiled_templates
+        bytecode = _BytecodeCache(str(folder)) if folder.is_dir() else None
     env = Environment(
         loader=ChoiceLoader([FileSystemLoader(str(d)) for d in template_dirs(config)]),
         bytecode_cache=bytecode,

@@ -30,7 +30,8 @@ class Links:
         self.page = page
         self.base = base
         self._folder = page.split("/")[:-1]
-        self.root = "../" * len(self._folder)
+        # The site's root from this page; for a page served at any depth (404), its root path.
+        self.root = base if base is not None else "../" * len(self._folder)
         self._urls: dict[str, str] = {}  # a page links to the same few pages many times
 
     def to(self, path: str, anchor: str | None = None) -> str:
