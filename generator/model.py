@@ -8,6 +8,8 @@ acyclic, cheap to pickle into worker processes and easy to dump as JSON.  The
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -204,6 +206,19 @@ def felt(interactions: Iterable[Interaction]) -> float | None:
     return average(i.emotion for i in interactions if i.persona is not None)
 
 
+_DIGITS_RE = re.compile(r"(\d+)")
+
+
+def natural(text: str) -> tuple:
+    """A sort key that reads numbers as numbers: "Journey 2" before "Journey 10", case aside.
+
+    Catalogues number things ("Release 9", "Release 10"); in character order
+    the tenth would come between the first and the second.
+    """
+    parts = _DIGITS_RE.split(text.casefold())
+    return tuple(int(p) if n % 2 else p for n, p in enumerate(parts))
+
+
 def emotion_level(value: float) -> int:
     """An average emotion as a whole level (-2..2), rounded half away from zero."""
     return int(value + 0.5) if value >= 0 else -int(-value + 0.5)
@@ -249,7 +264,7 @@ def build_site(
             old = reuse.get(doc.slug)
             journey = old if old is not None and old.digest == doc.digest and old.rel == doc.rel else _journey(doc, order)
             (journeys if drafts or not journey.draft else left_out).append(journey)
-    journeys.sort(key=lambda j: (j.title.casefold(), j.slug))
+    journeys.sort(key=lambda j: (natural(j.title), j.slug))
     by_slug = {j.slug: j for j in journeys}
 
     related: dict[str, set[str]] = {j.slug: set() for j in journeys}
@@ -283,16 +298,16 @@ def build_site(
         config=config,
         stages=stages,
         journeys=frozen(by_slug),
-        personas=frozen(dict(sorted(personas.items(), key=lambda kv: (kv[1].name.casefold(), kv[0])))),
-        touchpoints=frozen(dict(sorted(touchpoints.items(), key=lambda kv: (kv[1].name.casefold(), kv[0])))),
+        personas=frozen(dict(sorted(personas.items(), key=lambda kv: (natural(kv[1].name), kv[0])))),
+        touchpoints=frozen(dict(sorted(touchpoints.items(), key=lambda kv: (natural(kv[1].name), kv[0])))),
         touchpoint_uses=frozen({k: tuple(v) for k, v in uses.items()}),
         touchpoint_journeys=frozen({k: tuple(v) for k, v in touchpoint_journeys.items()}),
         persona_journeys=frozen({k: tuple(v) for k, v in persona_journeys.items()}),
         stage_interactions=frozen({k: tuple(v) for k, v in stage_interactions.items()}),
         stage_indicators=frozen({k: tuple(v) for k, v in stage_indicators.items()}),
         stage_journeys=frozen({k: tuple(v) for k, v in stage_journeys.items()}),
-        related=frozen({k: tuple(sorted(v, key=lambda s: (by_slug[s].title.casefold(), s))) for k, v in related.items()}),
-        tags=tuple(sorted({t for j in journeys for t in j.tags}, key=str.casefold)),
+        related=frozen({k: tuple(sorted(v, key=lambda s: (natural(by_slug[s].title), s))) for k, v in related.items()}),
+        tags=tuple(sorted({t for j in journeys for t in j.tags}, key=lambda t: (natural(t), t))),
         draft_uses=frozenset(
             [doc_key("persona", p) for j in left_out for p in j.personas]
             + [doc_key("touchpoint", i.touchpoint) for j in left_out for i in j.interactions]

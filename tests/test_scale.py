@@ -47,6 +47,25 @@ def test_stage_pages_are_paged(big: Path) -> None:
     assert shown and shown <= set(listed[1])  # interactions of this page's journeys only
 
 
+@pytest.mark.slow
+def test_later_pages_have_their_own_titles_and_search_finds_a_list_once(big: Path) -> None:
+    """Tabs, history and search results tell the pages of a list apart; search indexes only the first."""
+    out = big / "public"
+    for first, later, title in [
+        ("stages/explore/index.html", "stages/explore/3/index.html", "Explore (page 3 of 3) · Stages · "),
+        ("index.html", "catalogue/2/index.html", "Catalogue (page 2 of 3) · "),
+    ]:
+        assert parse(out / later).find("title").text.startswith(title)  # type: ignore[union-attr]
+        if first != "index.html":
+            assert "data-pagefind-body" in (out / first).read_text("utf-8")
+            assert "data-pagefind-body" not in (out / later).read_text("utf-8")
+    cards = (out / "stages/index.html").read_text("utf-8")
+    assert f"{JOURNEYS} journeys · " in cards.replace(",", "")  # the stage list counts journeys too
+    titles = [j["title"] for j in json.loads((out / "catalogue.json").read_text("utf-8"))["journeys"]]
+    numbers = [int(m.group(1)) for t in titles if (m := re.match(r"Journey (\d+) ", t))]
+    assert numbers and numbers == sorted(numbers)  # "Journey 2" before "Journey 10"
+
+
 def _pager_targets(out: Path, page: Path) -> set[Path]:
     tree = parse(page)
     hrefs = [a.get("href") for nav in tree.iter("nav") if "pager" in nav.classes for a in nav.iter("a")]
