@@ -330,3 +330,172 @@ def test_large_catalogue_is_paged_and_filters_search_every_page(browser, large: 
         first = tab.locator("#filter-results a").first
         first.click()
         tab.wait_for_url(re.compile(r"journeys/journey-\d+/index\.html$"))
+
+
+def _index(site: Path) -> dict:
+    """catalogue-index.js: every journey's row (slug, title, summary, personas, stages, tags, relationship, draft)."""
+    text = (site / "catalogue-index.js").read_text(encoding="utf-8")
+    return json.loads(text.split("=", 1)[1].strip().rstrip(";"))
+
+
+@pytest.fixture(scope="module")
+def large_url(large: Path) -> Iterator[str]:
+    """The paged catalogue served under the subpath, so a test can hold back or break catalogue-index.js."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_Handler, directory=str(large)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}{PREFIX}"
+    server.shutdown()
+    server.server_close()
+
+
+def _held(tab) -> list:  # type: ignore[no-untyped-def]
+    """Requests for catalogue-index.js, held until the test lets each go on or fail."""
+    held: list = []
+    tab.route("**/catalogue-index.js", lambda route: held.append(route))
+    return held
+
+
+def _until(tab, held: list, count: int) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(100):
+        if len(held) >= count:
+            return
+        tab.wait_for_timeout(20)
+    raise AssertionError(f"expected {count} request(s) for catalogue-index.js, saw {len(held)}")
+
+
+def _visible(tab, selector: str) -> int:  # type: ignore[no-untyped-def]
+    return tab.evaluate(f"[...document.querySelectorAll({selector!r})].filter(el => el.offsetParent !== null).length")
+
+
+def test_paged_filters_load_the_index_once(browser, large: Path, large_url: str) -> None:
+    rows = _index(large)["journeys"]
+    expected = [r for r in rows if "persona-2" in r[3] and "offer" in r[4]]
+    with _tab(browser) as tab:
+        held = _held(tab)
+        tab.goto(large_url)
+        tab.select_option("select[name=persona]", "persona-2")
+        _until(tab, held, 1)
+        assert tab.locator("#filter-status").inner_text().startswith("Loading")
+        tab.select_option("select[name=stage]", "offer")  # while the index is on its way
+        tab.wait_for_timeout(200)
+        assert len(held) == 1 and tab.locator("script[src$='catalogue-index.js']").count() == 1
+        held[0].continue_()
+        tab.wait_for_function(f"document.querySelectorAll('#filter-results > li.card').length === {len(expected)}")
+        assert tab.locator("#filter-status").inner_text() == f"{len(expected)} of 260 journeys shown"
+        tab.select_option("select[name=persona]", "persona-3")
+        tab.wait_for_timeout(100)
+        assert len(held) == 1 and tab.locator("script[src$='catalogue-index.js']").count() == 1
+
+
+def test_paged_filters_fall_back_to_the_page_when_the_index_fails(browser, large: Path, large_url: str) -> None:
+    page_rows = _index(large)["journeys"][:200]
+    with _tab(browser) as tab:
+        held = _held(tab)
+        tab.goto(large_url)
+        tab.select_option("select[name=persona]", "persona-2")
+        _until(tab, held, 1)
+        held[0].abort()  # a network error, or a deploy that left the file out
+        tab.wait_for_function("document.getElementById('filter-status').textContent.includes('could not be loaded')", timeout=5000)
+        expected = sum(1 for r in page_rows if "persona-2" in r[3])
+        assert _visible(tab, "#journey-list > li.card") == expected
+        assert tab.locator("#filter-status").inner_text() == (
+            f"The whole catalogue could not be loaded, so only this page is filtered: {expected} of its 200 journeys shown."
+        )
+        tab.select_option("select[name=stage]", "offer")  # later changes filter this page, with no new request
+        expected = sum(1 for r in page_rows if "persona-2" in r[3] and "offer" in r[4])
+        assert _visible(tab, "#journey-list > li.card") == expected
+        assert len(held) == 1
+
+
+def test_paged_filters_hide_the_pager(browser, large_url: str) -> None:
+    with _tab(browser) as tab:
+        tab.goto(large_url + "catalogue/2/index.html")
+        assert _visible(tab, "nav.pager") == 2 and tab.locator("#page-note").is_visible()
+        tab.select_option("select[name=persona]", "persona-2")
+        tab.locator("#filter-results > li.card").first.wait_for()
+        # the results span every page and the pager's links carry no filter: out of sight and out of the tab order
+        assert tab.evaluate("[...document.querySelectorAll('#page-note, nav.pager')].every(el => el.hidden)")
+        assert _visible(tab, "nav.pager a") == 0 and not tab.locator("#page-note").is_visible()
+        tab.get_by_role("button", name="Clear filters").click()
+        tab.wait_for_function("document.querySelectorAll('nav.pager:not([hidden])').length === 2")
+        assert tab.locator("#page-note").is_visible()
+
+
+def test_cards_from_the_index_read_like_the_page_cards(browser, large: Path, large_url: str) -> None:
+    card_text = """sel => Object.fromEntries([...document.querySelectorAll(sel)].map(card => [
+        card.querySelector('h2 a').href,
+        {text: card.innerText, links: [...card.querySelectorAll('a')].map(a => [a.className, a.href, a.dataset.tag || ''])},
+    ]))"""
+    with _tab(browser) as tab:
+        tab.goto(large_url + "catalogue/2/index.html")  # one folder down: every link is relative
+        own = tab.evaluate(card_text, "#journey-list > li.card")
+        tab.select_option("select[name=persona]", "persona-2")
+        tab.locator("#filter-results > li.card").first.wait_for()
+        built = tab.evaluate(card_text, "#filter-results > li.card")
+        shared = set(own) & set(built)
+        assert len(shared) >= 5 and len(built) > len(shared)  # results from other pages too
+        for href in shared:
+            assert built[href] == own[href]  # title, summary, personas, stages, relationship, tags and their links
+        sample = next(iter(built.values()))
+        assert "Relationship" in sample["text"] and any(cls == "tag" and tag for cls, _, tag in sample["links"])
+        tag = tab.locator("#filter-results a.tag[data-tag]").first
+        name = tag.get_attribute("data-tag")
+        tag.click()  # filters here, like a tag on the page's own cards
+        assert tab.locator("select[name=tag]").input_value() == name
+        expected = sum(1 for r in _index(large)["journeys"] if "persona-2" in r[3] and name in r[5])
+        tab.wait_for_function(f"document.querySelectorAll('#filter-results > li.card').length === {expected}")
+
+
+def test_paged_counts_say_what_they_count_with_thousands_separators(browser, large_url: str) -> None:
+    rows = [[f"j{n}", f"Journey {n}", "", ["persona-2"] if n < 1100 else [], ["offer"], [], "", n == 1] for n in range(1200)]
+    rows[0][1] = '<img src=x onerror="window.injected = true">'
+    script = "window.JOURNEYDOCS_INDEX = " + json.dumps({"journeys": rows, "personas": {}}) + ";"
+    with _tab(browser) as tab:
+        tab.goto(large_url + "catalogue/2/index.html")
+        assert tab.locator("#filter-status").inner_text() == "260 journeys; this page shows 60"
+        tab.route("**/catalogue-index.js", lambda route: route.fulfill(body=script, content_type="text/javascript"))
+        tab.goto(large_url)
+        assert tab.locator("#filter-status").inner_text() == "260 journeys; this page shows 200"
+        tab.select_option("select[name=persona]", "persona-2")
+        tab.wait_for_function("document.querySelectorAll('#filter-results > li.card').length === 1100")
+        assert tab.locator("#filter-status").inner_text() == "1,100 of 1,200 journeys shown"
+        assert tab.locator("#filter-results img").count() == 0 and not tab.evaluate("window.injected === true")
+        assert tab.locator("#filter-results h2 a").first.inner_text() == rows[0][1]  # text, never markup
+        assert tab.locator("#filter-results .badge.draft").count() == 1  # only row 1 is a draft
+        tab.get_by_role("button", name="Clear filters").click()
+        tab.wait_for_function("document.getElementById('filter-status').textContent === '260 journeys; this page shows 200'")
+
+
+def test_back_to_a_filtered_catalogue_on_disk_keeps_the_filter(browser, large: Path) -> None:
+    """From file:// the address keeps no query; the form the browser restores is what gets applied."""
+    expected = sum(1 for r in _index(large)["journeys"] if "persona-2" in r[3])
+    shown = f"document.querySelectorAll('#filter-results > li.card:not([hidden])').length === {expected}"
+    with _tab(browser) as tab:
+        tab.goto((large / "index.html").as_uri())
+        tab.select_option("select[name=persona]", "persona-2")
+        tab.wait_for_function(shown)
+        tab.locator("#filter-results a").first.click()
+        tab.wait_for_url(re.compile(r"journeys/journey-\d+/index\.html$"))
+        tab.go_back()
+        tab.wait_for_url(re.compile(r"/index\.html$"))
+        assert tab.locator("select[name=persona]").input_value() == "persona-2"
+        tab.wait_for_function(shown + " && !document.getElementById('filter-results').hidden", timeout=5000)
+        assert tab.locator("#filter-status").inner_text() == f"{expected} of 260 journeys shown"
+        assert _visible(tab, "#journey-list > li.card") == 0 and _visible(tab, "nav.pager") == 0
+
+
+def test_search_clear_button_is_no_tab_stop_while_the_box_is_empty(page, base_url: str) -> None:
+    page.goto(base_url + "personas/index.html")
+    field = page.locator("#search input.pagefind-ui__search-input")
+    clear = page.locator("#search .pagefind-ui__search-clear")
+    field.focus()
+    page.keyboard.press("Tab")
+    assert not page.evaluate("document.activeElement.matches('.pagefind-ui__search-clear')"), "an invisible tab stop"
+    assert clear.evaluate("el => getComputedStyle(el).visibility") == "hidden"
+    field.fill("status")
+    field.focus()
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.matches('.pagefind-ui__search-clear')")
+    clear.click()
+    assert clear.evaluate("el => getComputedStyle(el).visibility") == "hidden"

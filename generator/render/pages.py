@@ -185,7 +185,7 @@ class Pages:
         """Every journey's card data as a script, for the filters of a paged catalogue."""
         site = self.site
         rows = [
-            [j.slug, j.title, j.summary, list(j.personas), list(j.stage_ids), list(j.tags), j.relationship]
+            [j.slug, j.title, j.summary, list(j.personas), list(j.stage_ids), list(j.tags), j.relationship, j.draft]
             for j in site.journeys.values()
         ]
         names = {slug: p.name for slug, p in site.personas.items()}

@@ -1,6 +1,7 @@
 // Catalogue filters. Without JavaScript the full list shows and the form stays hidden.
 // A large catalogue is split into pages; its filters then search every journey
-// through catalogue-index.js (a script, so it loads from file:// too).
+// through catalogue-index.js (a script, so it loads from file:// too). While a filter
+// is on, the pager is hidden: its links carry no filter and the results span every page.
 (function () {
   "use strict";
   var form = document.getElementById("filters");
@@ -14,8 +15,18 @@
     try { return JSON.parse(card.getAttribute("data-filters") || "{}"); } catch (e) { return {}; }
   });
   var paged = list.getAttribute("data-paged");
+  var total = parseInt(list.getAttribute("data-total"), 10) || cards.length;
+  var pagers = Array.prototype.slice.call(document.querySelectorAll("#page-note, nav.pager"));
   var results = null;
+  var loading = false; // catalogue-index.js requested, not yet arrived
+  var failed = false;  // it could not be loaded: filter this page only
 
+  function number(n) {
+    return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  }
+  function counted(n, noun) {
+    return number(n) + " " + (n === 1 ? noun : noun + "s");
+  }
   function wanted() {
     var values = {};
     names.forEach(function (name) { values[name] = form.elements[name].value; });
@@ -34,80 +45,174 @@
       window.history.replaceState(null, "", query ? "?" + query : location.pathname);
     }
   }
-  function showPage(values) {
+  function showPage(values, filtering) {
     var shown = 0;
     cards.forEach(function (card, i) {
       var ok = matches(data[i], values);
       card.hidden = !ok;
       if (ok) { shown += 1; }
     });
-    status.textContent = shown + " of " + cards.length + " journeys shown";
+    list.hidden = false;
+    if (results) { results.hidden = true; }
     none.hidden = shown !== 0;
+    if (!filtering) {
+      status.textContent = paged ? counted(total, "journey") + "; this page shows " + number(cards.length) : "";
+    } else if (paged) {
+      status.textContent = "The whole catalogue could not be loaded, so only this page is filtered: " +
+        number(shown) + " of its " + counted(cards.length, "journey") + " shown.";
+    } else {
+      status.textContent = number(shown) + " of " + counted(cards.length, "journey") + " shown";
+    }
+  }
+
+  // -- cards built from the index, like the page's own (text only, never markup) ---------
+  var stageTitles = Array.prototype.map.call(form.elements.stage.options, function (option) {
+    return [option.value, option.textContent];
+  }).filter(function (pair) { return pair[0]; });
+  var personaRoles = {};
+  Array.prototype.forEach.call(form.elements.persona.options, function (option) {
+    if (option.value) { personaRoles[option.value] = [option.textContent, option.getAttribute("data-role") || ""]; }
+  });
+  function element(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) { node.className = className; }
+    if (text !== undefined) { node.textContent = text; }
+    return node;
+  }
+  function link(href, className, text) {
+    var node = element("a", className, text);
+    node.setAttribute("href", href);
+    return node;
+  }
+  function fact(facts, term, items) {
+    facts.appendChild(element("dt", "", term));
+    var dd = element("dd");
+    items.forEach(function (item, i) {
+      if (i) { dd.appendChild(document.createTextNode(" ")); }
+      dd.appendChild(typeof item === "string" ? document.createTextNode(item) : item);
+    });
+    facts.appendChild(dd);
+  }
+  function card(row, index) {
+    var base = list.getAttribute("data-journeys") || "journeys/";
+    var people = list.getAttribute("data-personas") || "personas/";
+    var home = list.getAttribute("data-home") || "index.html";
+    var slug = row[0], page = base + encodeURIComponent(slug) + "/index.html";
+    var item = element("li", "card");
+    var heading = element("h2");
+    heading.appendChild(link(page, "", row[1]));
+    if (row[7]) {  // a draft, in a build with --drafts: badged as on the page's own cards
+      heading.appendChild(document.createTextNode(" "));
+      heading.appendChild(element("span", "badge draft", "Draft"));
+    }
+    item.appendChild(heading);
+    if (row[2]) { item.appendChild(element("p", "", row[2])); }
+    var facts = element("dl", "facts");
+    fact(facts, "Personas", (row[3] || []).map(function (persona) {
+      var known = personaRoles[persona] || [(index.personas || {})[persona] || persona, ""];
+      var chip = link(people + encodeURIComponent(persona) + "/index.html", "chip" + (known[1] ? " role-" + known[1] : ""), known[0] + " ");
+      if (known[1]) { chip.appendChild(element("span", "chip-role", known[1])); }
+      return chip;
+    }));
+    var strip = element("ol", "stage-strip");
+    var on = row[4] || [];
+    stageTitles.forEach(function (pair) {
+      var covered = on.indexOf(pair[0]) !== -1;
+      var li = element("li", covered ? "on" : "off");
+      if (covered) {
+        li.appendChild(link(page + "#stage-" + pair[0], "", pair[1]));
+      } else {
+        li.appendChild(element("span", "visually-hidden", "not covered: "));
+        li.appendChild(document.createTextNode(pair[1]));
+      }
+      strip.appendChild(li);
+    });
+    fact(facts, "Stages", [strip]);
+    if (row[6]) { fact(facts, "Relationship", [row[6]]); }
+    var tags = row[5] || [];
+    if (tags.length) {
+      fact(facts, "Tags", tags.map(function (tag) {
+        var a = link(home + "?tag=" + encodeURIComponent(tag), "tag", tag);
+        a.setAttribute("data-tag", tag);
+        a.setAttribute("title", "Journeys tagged " + tag);
+        return a;
+      }));
+    }
+    item.appendChild(facts);
+    return item;
   }
   function showAll(values, index) {
     // Every journey of the catalogue, rendered from the index in place of this page's cards.
-    var base = list.getAttribute("data-journeys");
     if (!results) {
-      results = document.createElement("ul");
-      results.className = "cards";
+      results = element("ul", "cards");
       results.id = "filter-results";
       list.parentNode.insertBefore(results, list.nextSibling);
     }
-    results.textContent = "";
+    var found = document.createDocumentFragment();
     var shown = 0;
     index.journeys.forEach(function (row) {
-      var filters = { persona: row[3], stage: row[4], tag: row[5] };
-      if (!matches(filters, values)) { return; }
+      if (!matches({ persona: row[3], stage: row[4], tag: row[5] }, values)) { return; }
       shown += 1;
-      var item = document.createElement("li");
-      item.className = "card";
-      var heading = document.createElement("h2");
-      var link = document.createElement("a");
-      link.href = base + row[0] + "/index.html";
-      link.textContent = row[1];
-      heading.appendChild(link);
-      item.appendChild(heading);
-      if (row[2]) {
-        var summary = document.createElement("p");
-        summary.textContent = row[2];
-        item.appendChild(summary);
-      }
-      var who = document.createElement("p");
-      who.className = "muted";
-      who.textContent = row[3].map(function (slug) { return index.personas[slug] || slug; }).join(", ");
-      item.appendChild(who);
-      results.appendChild(item);
+      found.appendChild(card(row, index));
     });
-    status.textContent = shown + " of " + index.journeys.length + " journeys shown";
+    results.textContent = "";
+    results.appendChild(found);
+    list.hidden = true;
+    results.hidden = false;
+    status.textContent = number(shown) + " of " + counted(index.journeys.length, "journey") + " shown";
     none.hidden = shown !== 0;
   }
-  function apply() {
-    var values = wanted();
-    remember(values);
-    var filtering = names.some(function (name) { return values[name]; });
-    if (!paged || !filtering) {
-      list.hidden = false;
-      if (results) { results.hidden = true; }
-      showPage(values);
-      return;
-    }
-    list.hidden = true;
-    if (window.JOURNEYDOCS_INDEX) {
-      results && (results.hidden = false);
-      showAll(values, window.JOURNEYDOCS_INDEX);
-      return;
-    }
-    status.textContent = "Loading the catalogue…";
+  function load() {
+    // One request, however many filters change while it is on its way.
+    if (loading) { return; }
+    loading = true;
     var script = document.createElement("script");
     script.src = paged;
-    script.onload = function () { apply(); };
+    script.onload = function () {
+      loading = false;
+      if (!window.JOURNEYDOCS_INDEX) { failed = true; }
+      apply();
+    };
+    script.onerror = function () {
+      loading = false;
+      failed = true;
+      script.parentNode.removeChild(script);
+      apply();
+    };
     document.body.appendChild(script);
   }
-  var initial = new URLSearchParams(location.search);
-  names.forEach(function (name) {
-    var value = initial.get(name);
-    if (value) { form.elements[name].value = value; }
-  });
+  var applied = null;
+  function apply() {
+    var values = wanted();
+    applied = JSON.stringify(values);
+    remember(values);
+    var filtering = names.some(function (name) { return values[name]; });
+    pagers.forEach(function (node) { node.hidden = Boolean(paged && filtering); });
+    if (!paged || !filtering || failed) {
+      showPage(values, filtering);
+    } else if (window.JOURNEYDOCS_INDEX) {
+      showAll(values, window.JOURNEYDOCS_INDEX);
+    } else {
+      list.hidden = true;
+      if (results) { results.hidden = true; }
+      none.hidden = true;
+      status.textContent = "Loading the whole catalogue…";
+      load();
+    }
+  }
+  function restore() {
+    // A query in the address wins; otherwise keep what the browser restored in the form
+    // (going back to a page opened from disk, whose address never carries the filters).
+    var query = new URLSearchParams(location.search);
+    var given = names.some(function (name) { return query.get(name); });
+    if (given) {
+      names.forEach(function (name) {
+        var select = form.elements[name];
+        select.value = query.get(name) || "";
+        if (select.selectedIndex < 0) { select.value = ""; }
+      });
+    }
+  }
   form.addEventListener("change", apply);
   // A card's tag filters by that tag here and now; without JavaScript its link opens the catalogue.
   document.addEventListener("click", function (event) {
@@ -121,6 +226,13 @@
   });
   form.addEventListener("reset", function () { setTimeout(apply, 0); });
   form.addEventListener("submit", function (event) { event.preventDefault(); });
+  // Browsers restore a form's values after the page loads (before pageshow), and keep the
+  // whole page when it comes back from the back-forward cache: show what the form shows.
+  window.addEventListener("pageshow", function (event) {
+    restore();
+    if (event.persisted || JSON.stringify(wanted()) !== applied) { apply(); }
+  });
   form.hidden = false;
+  restore();
   apply();
 }());
