@@ -158,6 +158,11 @@ def _load(
                     "personas and touchpoints there (nothing was built)"
                 )
             sources, notes = discover(options.root)
+            if not sources:  # what a git submodule not checked out leaves: an empty folder
+                raise JourneydocsError(
+                    f"content/ in {options.root.resolve()} holds no journey, persona or touchpoint "
+                    "(nothing was built); journeys new journey \"A name\" starts one"
+                )
             report.extend(notes)
         cache = BuildCache(cache_folder(config, options) if reader is None else None)
         reader = reader or Reader(cache.documents(), workers=workers(config, options))

@@ -216,7 +216,17 @@ def natural(text: str) -> tuple:
     the tenth would come between the first and the second.
     """
     parts = _DIGITS_RE.split(text.casefold())
-    return tuple(int(p) if n % 2 else p for n, p in enumerate(parts))
+    return tuple(_number(p) if n % 2 else p for n, p in enumerate(parts))
+
+
+def _number(digits: str) -> tuple[int, str]:
+    """A run of digits as (length, digits) without leading zeros: numeric order, any length.
+
+    ``int()`` would also read other scripts' digits ("٣" is 3) but refuses runs
+    over 4,300 digits, so only short runs go through it.
+    """
+    value = str(int(digits)) if len(digits) <= 40 else digits.lstrip("0") or "0"
+    return len(value), value
 
 
 def emotion_level(value: float) -> int:

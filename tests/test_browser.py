@@ -485,6 +485,26 @@ def test_back_to_a_filtered_catalogue_on_disk_keeps_the_filter(browser, large: P
         assert _visible(tab, "#journey-list > li.card") == 0 and _visible(tab, "nav.pager") == 0
 
 
+def test_back_on_disk_keeps_the_filters_chosen_after_a_tag_link(browser, large: Path) -> None:
+    """From file:// the address keeps the tag link's query forever: coming back, the form's filters win."""
+    rows = _index(large)["journeys"]
+    first = next(r for r in rows if r[5])
+    tag, other = first[5][0], next(t for r in rows for t in r[5] if t != first[5][0])
+    with _tab(browser) as tab:
+        tab.goto((large / f"journeys/{first[0]}/index.html").as_uri())
+        tab.locator(f".facts a.tag:text-is('{tag}')").click()
+        tab.wait_for_url(re.compile(r"index\.html\?tag="))
+        tab.select_option("select[name=tag]", other)
+        expected = sum(1 for r in rows if other in r[5])
+        tab.wait_for_function(f"document.querySelectorAll('#filter-results > li.card:not([hidden])').length === {expected}")
+        tab.locator("#filter-results h2 a").first.click()
+        tab.wait_for_url(re.compile(r"journeys/journey-\d+/index\.html$"))
+        tab.go_back()
+        tab.wait_for_url(re.compile(r"/index\.html\?tag="))
+        tab.wait_for_function(f"document.querySelectorAll('#filter-results > li.card:not([hidden])').length === {expected}")
+        assert tab.locator("select[name=tag]").input_value() == other
+
+
 def test_search_clear_button_is_no_tab_stop_while_the_box_is_empty(page, base_url: str) -> None:
     page.goto(base_url + "personas/index.html")
     field = page.locator("#search input.pagefind-ui__search-input")

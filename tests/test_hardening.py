@@ -233,9 +233,9 @@ def test_ctrl_c_at_any_moment_exits_130_without_a_traceback(mini_copy: Path, del
             process.kill()
             process.wait()
     text = err.decode("utf-8", "replace")
-    assert "Traceback" not in text
+    assert "Traceback" not in text, text
     assert process.returncode == 130, text
-    assert text.strip().splitlines()[-1] in ("interrupted", "interrupted; the output was left as it was", "stopped")
+    assert text.strip().splitlines()[-1] in ("interrupted", "interrupted; the output was left as it was", "stopped"), text
 
 
 @pytest.mark.parametrize("title", ["", "   "])
@@ -299,6 +299,20 @@ def test_a_cache_that_cannot_be_written_never_makes_a_build_reuse_stale_pages(
         assert result.exit_code == 0, result.output
         page = (site / "public/journeys/buy/index.html").read_text("utf-8")
         assert f"<h1>{title}" in page, f"the page shows a stale title instead of {title!r}"
+
+
+@pytest.mark.parametrize("command", ["check", "build"])
+def test_an_empty_content_folder_is_an_error_not_an_empty_catalogue(cli, make_site, command) -> None:
+    """A git submodule that was not checked out leaves an empty folder: nothing to publish."""
+    site = make_site()
+    (site / "public").mkdir()
+    (site / "public/keep.html").write_text("the live site", "utf-8")
+    for path in sorted((site / "content").rglob("*"), reverse=True):
+        path.unlink() if path.is_file() else path.rmdir()
+    result = cli(command, "--site", site)
+    assert result.exit_code == 1
+    assert result.output.startswith("error: content/ in ") and "holds no journey, persona or touchpoint" in result.output
+    assert (site / "public/keep.html").read_text("utf-8") == "the live site"
 
 
 @pytest.mark.parametrize("command", ["check", "build"])

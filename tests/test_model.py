@@ -71,3 +71,10 @@ def test_single_persona_is_implied_except_behind_the_consumers_line(make_site) -
     assert site is not None
     looks, back = site.journeys["solo"].interactions
     assert looks.persona == "pat" and back.persona is None
+
+
+def test_natural_order_reads_numbers_as_numbers_of_any_length() -> None:
+    from generator.model import natural
+
+    names = ["Release 10", "release 9", "Release 2", "Batch " + "7" * 5000, "Batch 8", "Alpha"]
+    assert sorted(names, key=natural) == ["Alpha", "Batch 8", "Batch " + "7" * 5000, "Release 2", "release 9", "Release 10"]

@@ -200,9 +200,15 @@
       load();
     }
   }
-  function restore() {
-    // A query in the address wins; otherwise keep what the browser restored in the form
-    // (going back to a page opened from disk, whose address never carries the filters).
+  function fromHistory() {
+    var entries = window.performance && performance.getEntriesByType ? performance.getEntriesByType("navigation") : [];
+    return entries.length > 0 && entries[0].type === "back_forward";
+  }
+  function restore(persisted) {
+    // A query in the address wins when the page is opened; coming back to it (Back,
+    // Forward), the form as the browser restored it does: opened from disk the address
+    // keeps the query it was opened with (a tag link's), never the filters chosen since.
+    if (persisted || fromHistory()) { return; }
     var query = new URLSearchParams(location.search);
     var given = names.some(function (name) { return query.get(name); });
     if (given) {
@@ -229,7 +235,7 @@
   // Browsers restore a form's values after the page loads (before pageshow), and keep the
   // whole page when it comes back from the back-forward cache: show what the form shows.
   window.addEventListener("pageshow", function (event) {
-    restore();
+    restore(event.persisted);
     if (event.persisted || JSON.stringify(wanted()) !== applied) { apply(); }
   });
   form.hidden = false;
