@@ -7,6 +7,12 @@ exists, so this tiny module imports the CLI inside ``try`` and runs click
 without its standalone mode: an interrupt at any moment is exit code 130 and
 one line, as it is later on (see ``cli.handle_errors``).  Python's own start-up
 (the interpreter, ``site``) runs before this and is beyond its reach.
+
+While the CLI is imported, SIGINT is held back and delivered right after: a
+KeyboardInterrupt raised in the middle of an import can come out as another
+error (Python wraps one raised while a class is made in RuntimeError) or be
+swallowed where Python ignores exceptions (finalisers), and the preview
+would then start as if no one had pressed Ctrl+C.
 """
 
 from __future__ import annotations
@@ -19,14 +25,16 @@ INTERRUPTED = 130  # 128 + SIGINT, what shells report for Ctrl+C
 def main() -> None:
     """Run ``journeys``; an interrupt anywhere in it, imports included, is exit code 130 and one line."""
     try:
-        # A SIGINT that arrived while the signal was blocked (a supervisor, a test
-        # holding it back until Python is up) is delivered here, inside the try.
         import signal
 
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})  # held back while importing
         from click import Abort, ClickException
 
         from .cli import main as journeys
+
+        # Delivered here, inside the try, if it came while held back (or before this
+        # process started, from a supervisor or a test that blocked it until now).
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
         try:
             result = journeys.main(standalone_mode=False)
