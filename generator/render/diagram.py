@@ -189,7 +189,7 @@ def dot_source(site: Site, journey: Journey) -> str:
             f'fontcolor={colour}, label=<{text}>, id="flow-{number}-label"];'
         )
         # A stage that repeats itself leaves by the top right and comes back at the top left.
-        up, down = (", headport=ne", ", headport=nw") if source == target else ("", "")
+        up, down = (", headport=ne, weight=20", ", headport=nw, weight=20") if source == target else ("", "")
         common = f"{kind}, style={style}, color={colour}"
         lines.append(f'F{number} -> S{source} [id="flow-{number}-from", {common}, dir=none{up}];')
         lines.append(f'F{number} -> S{target} [id="flow-{number}", {common}{down}];')
