@@ -155,13 +155,13 @@ def _load(
             if not (options.root / "content").is_dir():  # a wrong --site, a submodule not checked out
                 raise JourneydocsError(
                     f"no content/ folder in {options.root.resolve()}: a site keeps its journeys, "
-                    "personas and touchpoints there (nothing was built)"
+                    "personas and touchpoints there, so there is nothing to check or build"
                 )
             sources, notes = discover(options.root)
             if not sources:  # what a git submodule not checked out leaves: an empty folder
                 raise JourneydocsError(
-                    f"content/ in {options.root.resolve()} holds no journey, persona or touchpoint "
-                    "(nothing was built); journeys new journey \"A name\" starts one"
+                    f"content/ in {options.root.resolve()} holds no journey, persona or touchpoint, "
+                    "so there is nothing to check or build; `journeys new persona \"A name\"` starts one"
                 )
             report.extend(notes)
         cache = BuildCache(cache_folder(config, options) if reader is None else None)
