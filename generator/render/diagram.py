@@ -22,7 +22,6 @@ import hashlib
 import html
 import os
 import time
-from collections.abc import Iterable
 from pathlib import Path
 
 from .. import code_identity
@@ -60,8 +59,7 @@ def _clip(text: str, limit: int = LABEL_LIMIT) -> str:
     return kept[: limit - 1].rstrip() + "…"
 
 
-def _level(values: Iterable[int | None]) -> int | None:
-    mean = average(values)
+def _level(mean: float | None) -> int | None:
     return None if mean is None else emotion_level(mean)
 
 
@@ -148,8 +146,7 @@ def dot_source(site: Site, journey: Journey) -> str:
     lines.append("L_stage -> L_bands [style=invis, weight=100];")
 
     for column, (stage, title, entry, bands, heights) in enumerate(zip(stages, titles, journey.stages, columns, used)):
-        feeling = felt(entry.interactions)  # the stage's travellers only, as the map and the curve
-        level = None if feeling is None else emotion_level(feeling)
+        level = _level(felt(entry.interactions))  # the stage's travellers only, as the map and the curve
         mark = f'<BR/><FONT POINT-SIZE="9">{EMOTION_MARK[level]} {_e(EMOTION_WORD[level])}</FONT>' if level is not None else ""
         fill = EMOTION_FILL[level] if level is not None else "#ffffff"
         tooltip = _esc_attr(_clip(f"{title}: {entry.goal or stage.purpose}", TOOLTIP_LIMIT))
@@ -177,7 +174,7 @@ def dot_source(site: Site, journey: Journey) -> str:
     for number, edge in enumerate(journey.flow, 1):
         source, target = column_of[edge.source], column_of[edge.target]
         kind = f'class="flow flow-{edge.kind}{" flow-back" if edge.back else ""}"'
-        if not (edge.back or edge.kind == "flow"):  # a step of the default flow: a straight arrow
+        if edge.kind != "flow":  # a step of the default flow (always forward): a straight arrow
             label = f", xlabel=<{_e(_clip(edge.label))}>" if edge.label else ""  # no label rank: the row stays compact
             lines.append(f'S{source} -> S{target} [id="flow-{number}", {kind}{label}];')
             continue
@@ -244,7 +241,7 @@ def _band_table(site: Site, groups: dict[str, list[Interaction]], spare: int) ->
         name = _clip(site.touchpoints[slug].name)
         # A touchpoint's box sums up exactly the interactions it holds (its tooltip lists
         # them), persona or not: one band's box never mixes in another band's work.
-        level = _level(i.emotion for i in items)
+        level = _level(average(i.emotion for i in items))
         fill = EMOTION_FILL[level] if level is not None else "#ffffff"
         mark = f" {EMOTION_MARK[level]}" if level is not None else ""
         mot = " ★" if any(i.moment_of_truth for i in items) else ""
@@ -339,7 +336,7 @@ def cache_key(dot: str, title: str, description: str) -> str:
 def describe(site: Site, journey: Journey) -> str:
     """A plain-text summary of the diagram for screen readers and the SVG ``<desc>``."""
     stages = ", ".join(site.stage(s).title for s in journey.stage_ids)
-    loops = [e for e in journey.flow if e.back or e.kind == "flow"]
+    loops = [e for e in journey.flow if e.kind == "flow"]
     extra = "; ".join(
         f"{site.stage(e.source).title} to {site.stage(e.target).title}{': ' + e.label if e.label else ''}" for e in loops
     )
