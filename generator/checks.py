@@ -7,12 +7,11 @@ turns them into errors like any other warning.  The README lists them.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING
 
-from .diagnostics import Report
+from .diagnostics import Report, surely_meant
 from .load import Document, doc_key
 from .model import Site
 
@@ -117,10 +116,9 @@ def near_stage_headings(body: str, titles: Mapping[str, str]) -> Iterator[tuple[
         if match is None:
             continue
         heading = _INLINE_MARKUP.sub("", match.group(2)).strip()
-        if heading.casefold() not in titles:
-            close = difflib.get_close_matches(heading.casefold(), list(titles), n=1, cutoff=0.8)
-            if close:
-                yield text.count("\n", 0, start) - 1, len(match.group(1)) + 1, heading, titles[close[0]]
+        meant = surely_meant(heading.casefold(), titles) if heading.casefold() not in titles else None
+        if meant is not None:
+            yield text.count("\n", 0, start) - 1, len(match.group(1)) + 1, heading, titles[meant]
 
 
 def _top_level(

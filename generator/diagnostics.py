@@ -115,6 +115,18 @@ def plural(number: int, noun: str) -> str:
     return f"{number:,} {noun if number == 1 else noun + 's'}"
 
 
+def surely_meant(value: str, choices: Iterable[str]) -> str | None:
+    """What a misspelling certainly meant (one letter off in a short word, a few in a long one).
+
+    Stricter than :func:`did_you_mean`, which only suggests: its answer is acted
+    on (references to a misspelt persona are not reported again; a heading that
+    nearly spells a stage title is warned about), so a persona not written yet
+    must not pass for another one with a similar slug.
+    """
+    close = difflib.get_close_matches(value, sorted(set(choices)), n=1, cutoff=0.8)
+    return close[0] if close else None
+
+
 def did_you_mean(value: object, choices: Iterable[str]) -> str:
     """A hint for a misspelt id or slug, or an empty string when nothing is close."""
     if not isinstance(value, str):

@@ -9,7 +9,6 @@ list each problem with the path that locates it.
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from collections.abc import Iterable, Mapping
@@ -20,7 +19,7 @@ from typing import TYPE_CHECKING
 import fastjsonschema
 
 from .config import SLUG_RE, SLUG_RULE, SiteConfig, slugify
-from .diagnostics import Report, did_you_mean, one_of
+from .diagnostics import Report, did_you_mean, one_of, surely_meant
 from .load import FOLDERS, Document
 
 if TYPE_CHECKING:
@@ -228,14 +227,6 @@ def _dotted(path: tuple) -> str:
     return out
 
 
-def _surely_meant(value: str, choices: Iterable[str]) -> str | None:
-    """What a misspelling certainly meant (one letter off in a short word, a few in a long
-    one), strict enough that silencing the references to it hides nothing else: a persona
-    not written yet is no misspelling of another persona with a similar slug."""
-    close = difflib.get_close_matches(value, sorted(set(choices)), n=1, cutoff=0.8)
-    return close[0] if close else None
-
-
 def _counterpart(stage: str, stage_ids: list[str]) -> tuple[str | None, str]:
     """The stage model's name for the last step and a hint, when *stage* is the other preset's name.
 
@@ -265,11 +256,11 @@ def _check_journey(doc: Document, slugs: Mapping[str, set[str]], stage_ids: list
             ref_error(("personas", i), f"unknown persona '{persona}' (no content/personas/{persona}.md)", slugs["persona"], persona)
     # What a misspelt entry of 'personas' or key of 'stages' most likely meant: a reference to
     # it elsewhere in the journey is then no error of its own, the misspelling's error covers it.
-    meant_personas = {_surely_meant(p, slugs["persona"]) for p in personas if p not in slugs["persona"]}
+    meant_personas = {surely_meant(p, slugs["persona"]) for p in personas if p not in slugs["persona"]}
 
     raw_stages = data.get("stages")
     stages: dict = raw_stages if isinstance(raw_stages, dict) else {}
-    meant_stages = {_surely_meant(s, stage_ids) or _counterpart(s, stage_ids)[0] for s in stages if s not in stage_ids}
+    meant_stages = {surely_meant(s, stage_ids) or _counterpart(s, stage_ids)[0] for s in stages if s not in stage_ids}
     valid_stages = [s for s in stages if s in stage_ids]
     for stage_id, entry in stages.items():
         if stage_id not in stage_ids:
