@@ -342,8 +342,7 @@ def _write_output(
     trash = cache.trash
     manifest: dict[Job, tuple[str, dict[str, int]]] = {}
     spare = cache.spare(target) if target.is_dir() and keep_spare else None
-    if not cache.forget(target, spare_only=True):  # from here on the spare is being changed
-        spare = None  # unless its record cannot be dropped: then it stays as it is
+    cache.forget(target, spare_only=True)  # from here on the spare is being changed
     with timings.phase("reuse"):
         out = Output(target, spare[0] if spare else None)  # recycling a spare lists its files
     with out:

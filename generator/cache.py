@@ -101,21 +101,17 @@ class BuildCache:
             except OSError:
                 pass
 
-    def forget(self, target: Path, spare_only: bool = False) -> bool:
+    def forget(self, target: Path, spare_only: bool = False) -> None:
         """Drop what is recorded about *target*'s files (or its spare's) before they change.
 
-        False when a record could not be deleted (a cache restored read-only):
-        the caller must then leave those files alone, or the record would lie.
+        In a cache that cannot be written the records stay, but are never read
+        (see :attr:`writable`), so they cannot describe files they no longer match.
         """
         names = ["spare-" + _manifest_name(target)] + ([] if spare_only else [_manifest_name(target)])
-        forgotten = True
         for name in names:
             if self.folder is not None:
-                try:
+                with contextlib.suppress(OSError):
                     (self.folder / f"{name}.marshal").unlink(missing_ok=True)
-                except OSError:
-                    forgotten = False
-        return forgotten
 
     # -- the spare output ----------------------------------------------------------
     @property

@@ -291,7 +291,7 @@ def test_a_cache_that_cannot_be_written_never_makes_a_build_reuse_stale_pages(
 
     monkeypatch.setattr(generator.cache, "atomic_write", read_only)  # nothing in the cache changes from here on
     monkeypatch.setattr(generator.cache.tempfile, "TemporaryFile", read_only)
-    monkeypatch.setattr(generator.cache.BuildCache, "forget", lambda self, target, spare_only=False: False)
+    monkeypatch.setattr(generator.cache.BuildCache, "forget", lambda self, target, spare_only=False: None)  # records that cannot be deleted
     original = journey.read_text("utf-8")
     for title in ("Buy b thing", "Buy a thing"):  # same length: the pages keep their sizes
         journey.write_text(original.replace("title: Buy a thing", f"title: {title}"), "utf-8")
