@@ -101,7 +101,8 @@ def discover(root: Path) -> tuple[list[Source], list[Diagnostic]]:
         if not base.is_dir():
             continue
         for path in _walk(base, content):
-            rel = printable(path.relative_to(root).as_posix())  # file names may be any bytes but /
+            raw = path.relative_to(root).as_posix()
+            rel = printable(raw)  # file names may be any bytes but /
             name = path.name
             if editor_file(name):
                 continue
@@ -110,7 +111,7 @@ def discover(root: Path) -> tuple[list[Source], list[Diagnostic]]:
                     Diagnostic(rel, 1, 1, Severity.WARNING, f"ignored: {kind} files end in .md or .yaml (or .markdown, .yml)")
                 )
                 continue
-            if rel != path.relative_to(root).as_posix():
+            if rel != raw:
                 notes.append(Diagnostic(rel, 1, 1, Severity.ERROR, _unprintable(path)))
                 continue
             sources.append(Source(kind, path, rel, path.stem))
