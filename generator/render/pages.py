@@ -188,8 +188,7 @@ class Pages:
             [j.slug, j.title, j.summary, list(j.personas), list(j.stage_ids), list(j.tags), j.relationship, j.draft]
             for j in site.journeys.values()
         ]
-        names = {slug: p.name for slug, p in site.personas.items()}
-        payload = json.dumps({"journeys": rows, "personas": names}, ensure_ascii=False, separators=(",", ":"))
+        payload = json.dumps({"journeys": rows}, ensure_ascii=False, separators=(",", ":"))  # persona names: the form has them
         safe = payload.replace("</", "<\\/")  # no "</script>" can end the script early
         return "catalogue-index.js", f"window.JOURNEYDOCS_INDEX = {safe};\n"
 

@@ -17,7 +17,12 @@
   var paged = list.getAttribute("data-paged");
   var total = parseInt(list.getAttribute("data-total"), 10) || cards.length;
   var pagers = Array.prototype.slice.call(document.querySelectorAll("#page-note, nav.pager"));
+  var journeysBase = list.getAttribute("data-journeys") || "journeys/";
+  var personasBase = list.getAttribute("data-personas") || "personas/";
+  var home = list.getAttribute("data-home") || "index.html";
   var results = null;
+  var rowFilters = null; // the index's rows as filters, and their cards once built
+  var built = [];
   var loading = false; // catalogue-index.js requested, not yet arrived
   var failed = false;  // it could not be loaded: filter this page only
 
@@ -41,9 +46,13 @@
     var params = new URLSearchParams();
     names.forEach(function (name) { if (values[name]) { params.set(name, values[name]); } });
     var query = params.toString();
-    if (window.history && window.history.replaceState && location.protocol !== "file:") {
+    if (location.protocol !== "file:") {
       window.history.replaceState(null, "", query ? "?" + query : location.pathname);
     }
+  }
+  function showing(what) { // "page" (this page's cards), "results" (from the index) or neither
+    list.hidden = what !== "page";
+    if (results) { results.hidden = what !== "results"; }
   }
   function showPage(values, filtering) {
     var shown = 0;
@@ -52,8 +61,7 @@
       card.hidden = !ok;
       if (ok) { shown += 1; }
     });
-    list.hidden = false;
-    if (results) { results.hidden = true; }
+    showing("page");
     none.hidden = shown !== 0;
     if (!filtering) {
       status.textContent = paged ? counted(total, "journey") + "; this page shows " + number(cards.length) : "";
@@ -93,11 +101,8 @@
     });
     facts.appendChild(dd);
   }
-  function card(row, index) {
-    var base = list.getAttribute("data-journeys") || "journeys/";
-    var people = list.getAttribute("data-personas") || "personas/";
-    var home = list.getAttribute("data-home") || "index.html";
-    var slug = row[0], page = base + encodeURIComponent(slug) + "/index.html";
+  function card(row) {
+    var slug = row[0], page = journeysBase + encodeURIComponent(slug) + "/index.html";
     var item = element("li", "card");
     var heading = element("h2");
     heading.appendChild(link(page, "", row[1]));
@@ -109,8 +114,8 @@
     if (row[2]) { item.appendChild(element("p", "", row[2])); }
     var facts = element("dl", "facts");
     fact(facts, "Personas", (row[3] || []).map(function (persona) {
-      var known = personaRoles[persona] || [(index.personas || {})[persona] || persona, ""];
-      var chip = link(people + encodeURIComponent(persona) + "/index.html", "chip" + (known[1] ? " role-" + known[1] : ""), known[0] + " ");
+      var known = personaRoles[persona] || [persona, ""]; // the form lists every persona
+      var chip = link(personasBase + encodeURIComponent(persona) + "/index.html", "chip" + (known[1] ? " role-" + known[1] : ""), known[0] + " ");
       if (known[1]) { chip.appendChild(element("span", "chip-role", known[1])); }
       return chip;
     }));
@@ -148,17 +153,19 @@
       results.id = "filter-results";
       list.parentNode.insertBefore(results, list.nextSibling);
     }
+    if (!rowFilters) {
+      rowFilters = index.journeys.map(function (row) { return { persona: row[3], stage: row[4], tag: row[5] }; });
+    }
     var found = document.createDocumentFragment();
     var shown = 0;
-    index.journeys.forEach(function (row) {
-      if (!matches({ persona: row[3], stage: row[4], tag: row[5] }, values)) { return; }
+    index.journeys.forEach(function (row, i) {
+      if (!matches(rowFilters[i], values)) { return; }
       shown += 1;
-      found.appendChild(card(row, index));
+      found.appendChild(built[i] || (built[i] = card(row))); // built once, shown again when it matches again
     });
     results.textContent = "";
     results.appendChild(found);
-    list.hidden = true;
-    results.hidden = false;
+    showing("results");
     status.textContent = number(shown) + " of " + counted(index.journeys.length, "journey") + " shown";
     none.hidden = shown !== 0;
   }
@@ -193,8 +200,7 @@
     } else if (window.JOURNEYDOCS_INDEX) {
       showAll(values, window.JOURNEYDOCS_INDEX);
     } else {
-      list.hidden = true;
-      if (results) { results.hidden = true; }
+      showing(null);
       none.hidden = true;
       status.textContent = "Loading the whole catalogue…";
       load();
