@@ -39,6 +39,7 @@ from .views import (
     journey_map_table,
     kind_html,
     persona_chip,
+    tag_links,
     persona_journeys,
     visibility_html,
 )
@@ -85,6 +86,7 @@ class Pages:
             visibility=visibility_html,
             indicator_kind=kind_html,
             persona_chip=persona_chip,
+            tag_links=tag_links,
             interaction_rows=interaction_rows,
             journey_map_table=journey_map_table,
             interaction_list=interaction_list,

@@ -139,7 +139,7 @@ def unused_templates(config: SiteConfig) -> list[Diagnostic]:
 # What a template may use and still show nothing of the documents: settings and pure helpers.
 SETTINGS_ONLY = frozenset({
     "config", "generator", "links", "page_path", "section", "page_number", "pages", "stages", "stage_titles",
-    "emotion", "visibility", "indicator_kind", "feeling", "signed", "counted",
+    "emotion", "visibility", "indicator_kind", "feeling", "signed", "counted", "tag_links",
 })
 
 

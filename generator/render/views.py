@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from urllib.parse import quote
+
 from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup, escape
@@ -241,6 +243,18 @@ def persona_chip(context: Context, slug: str) -> Markup:
     return Markup(
         f'<a class="chip role-{persona.role}" href="{href}">{escape(persona.name)} '
         f'<span class="chip-role">{persona.role}</span></a>'
+    )
+
+
+@pass_context
+def tag_links(context: Context, tags: Sequence[str]) -> Markup:
+    """A journey's tags, each a link to the catalogue filtered by it (the catalogue's script filters in place)."""
+    home = context["links"].home()
+    return Markup(" ").join(
+        Markup('<a class="tag" href="{0}?tag={1}" data-tag="{2}" title="Journeys tagged {2}">{2}</a>').format(
+            home, quote(tag, safe=""), tag
+        )
+        for tag in tags
     )
 
 
