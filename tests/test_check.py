@@ -66,13 +66,6 @@ def test_usage_errors_exit_2(cli) -> None:
     assert cli("new", "journal", "X").exit_code == 2
 
 
-def test_missing_site_toml_is_an_error_not_a_traceback(cli, tmp_path: Path) -> None:
-    result = cli("check", "--site", tmp_path)
-    assert result.exit_code == 1
-    assert result.output.startswith("error: no site.toml in ")  # no made-up position for a missing file
-    assert "run journeys in a site folder, or pass --site" in result.output
-
-
 def test_drafts_are_validated_even_when_not_built(cli, make_site) -> None:
     site = make_site({"content/journeys/draft.md": "---\ntitle: D\ndraft: true\npersonas: [nobody]\nstages: {explore: {}}\n---\n"})
     result = cli("check", "--site", site)
