@@ -52,14 +52,23 @@ def site(sample_site: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-@pytest.fixture(scope="module")
-def base_url(site: Path) -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_Handler, directory=str(site)))
+@contextmanager
+def _served(folder: Path) -> Iterator[str]:
+    """*folder* over HTTP under the subpath PREFIX, for as long as the block runs; yields its URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_Handler, directory=str(folder)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}{PREFIX}"
-    server.shutdown()
-    server.server_close()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}{PREFIX}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="module")
+def base_url(site: Path) -> Iterator[str]:
+    with _served(site) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -318,7 +327,7 @@ def test_large_catalogue_is_paged_and_filters_search_every_page(browser, large: 
 
     assert (large / "catalogue/2/index.html").is_file() and not (large / "catalogue/3").exists()
     assert broken_links(large, "/") == []
-    index = json.loads((large / "catalogue-index.js").read_text(encoding="utf-8").split("=", 1)[1].rstrip(";\n"))
+    index = _index(large)
     persona = "persona-2"
     expected = sum(1 for row in index["journeys"] if persona in row[3])
     with _tab(browser) as tab:
@@ -341,12 +350,8 @@ def _index(site: Path) -> dict:
 @pytest.fixture(scope="module")
 def large_url(large: Path) -> Iterator[str]:
     """The paged catalogue served under the subpath, so a test can hold back or break catalogue-index.js."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_Handler, directory=str(large)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}{PREFIX}"
-    server.shutdown()
-    server.server_close()
+    with _served(large) as url:
+        yield url
 
 
 def _held(tab) -> list:  # type: ignore[no-untyped-def]
