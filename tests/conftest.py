@@ -168,3 +168,17 @@ def edit(path: Path, old: str, new: str) -> None:
     text = path.read_text(encoding="utf-8")
     assert old in text, f"{old!r} not in {path}"
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+@pytest.fixture
+def builtin_themes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An editable copy of the built-in themes, used as the built-in ones by every module that looks them up."""
+    import generator.config
+    import generator.render.pages
+    import generator.render.templates
+
+    builtin = tmp_path / "builtin"
+    shutil.copytree(ROOT / "themes", builtin, symlinks=False)
+    for module in (generator.config, generator.render.templates, generator.render.pages):
+        monkeypatch.setattr(module, "BUILTIN_THEMES", builtin)
+    return builtin

@@ -73,7 +73,7 @@ class Running:
         self.site = site
         self.output = output
         self.broadcaster = Broadcaster()
-        self.preview = Preview(Options(root=site), output, self.broadcaster)
+        self.preview = Preview(Options(root=site, search=False), output, self.broadcaster)  # no test here searches
         assert self.preview.full()
         self.server = PreviewServer(("127.0.0.1", 0), output, self.broadcaster, lambda: self.preview.errors)
         self.port = self.server.server_address[1]
@@ -409,50 +409,45 @@ def test_strict_preview_shows_the_warnings_that_stop_it(mini_copy: Path, tmp_pat
     assert preview.errors and all(":" in e and "warning" in e for e in preview.errors), preview.errors
 
 
+@contextlib.contextmanager
+def _watched(site: Path, output: Path) -> Iterator[Watcher]:
+    """A preview of *site* built into *output*, its watcher running for as long as the block does."""
+    preview = Preview(Options(root=site, search=False), output, Broadcaster())
+    assert preview.full()
+    watcher = Watcher(preview, site)
+    watcher.start()
+    try:
+        yield watcher
+    finally:
+        watcher.stop()
+
+
 def test_switching_theme_in_site_toml_watches_the_new_theme(mini_copy: Path, tmp_path: Path) -> None:
     site = mini_copy
     shutil.copytree(ROOT / "themes/default", site / "themes/alt")
     alt_css = site / "themes/alt/static/journeydocs.css"
     save(alt_css, alt_css.read_text("utf-8") + "\n/* the alt theme */\n")
-    preview = Preview(Options(root=site, search=False), tmp_path / "preview", Broadcaster())
-    assert preview.full()
-    watcher = Watcher(preview, site)
-    watcher.start()
     css = tmp_path / "preview/static/journeydocs.css"
-    try:
+    with _watched(site, tmp_path / "preview") as watcher:
         change(site / "site.toml", 'language = "en"', 'language = "en"\ntheme = "alt"')  # the watcher rebuilds on its own
         eventually(lambda: "the alt theme" in css.read_text("utf-8"), what="the full build with the new theme")
         eventually(lambda: (site / "themes/alt").resolve() in watcher.watched, what="a watch on the new theme")
         change(alt_css, "the alt theme", "the alt theme, edited")
         eventually(lambda: "the alt theme, edited" in css.read_text("utf-8"), what="the new theme's edited stylesheet")
-    finally:
-        watcher.stop()
 
 
-def test_the_preview_watches_every_theme_layer(mini_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_preview_watches_every_theme_layer(mini_copy: Path, tmp_path: Path, builtin_themes: Path) -> None:
     """A theme is layered over the built-in default: an edit to the default's script reaches the preview too."""
-    import generator.config
-    import generator.render.templates
-
-    builtin = tmp_path / "builtin"  # a copy of the built-in themes that this test may edit
-    shutil.copytree(ROOT / "themes", builtin, symlinks=False)
-    monkeypatch.setattr(generator.config, "BUILTIN_THEMES", builtin)
-    monkeypatch.setattr(generator.render.templates, "BUILTIN_THEMES", builtin)
+    builtin = builtin_themes  # a copy of the built-in themes that this test may edit
     site = mini_copy
     (site / "themes/mine/static").mkdir(parents=True)
     save(site / "themes/mine/static/journeydocs.css", "/* mine */\n")
     change(site / "site.toml", 'language = "en"', 'language = "en"\ntheme = "mine"')
-    preview = Preview(Options(root=site, search=False), tmp_path / "preview", Broadcaster())
-    assert preview.full()
-    watcher = Watcher(preview, site)
-    watcher.start()
     script = tmp_path / "preview/static/search.js"
-    try:
+    with _watched(site, tmp_path / "preview") as watcher:
         assert (builtin / "default").resolve() in {p.resolve() for p in watcher.watched}
         change(builtin / "default/static/search.js", "", "/* edited default */\n")
         eventually(lambda: "edited default" in script.read_text("utf-8"), what="the default layer's edited script")
-    finally:
-        watcher.stop()
 
 
 def test_settings_changed_while_content_is_broken_apply_once_it_is_fixed(mini_copy: Path, tmp_path: Path) -> None:

@@ -9,7 +9,6 @@ use (a misspelt override) is a warning.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -33,16 +32,6 @@ def _acme(make_site: MakeSite, files: dict[str, str | bytes | None], folders: tu
     for folder in folders:
         (site / folder).mkdir(parents=True, exist_ok=True)
     return site
-
-
-def _builtin_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """An editable copy of the built-in themes, used as the built-in ones; returns its default theme."""
-    import generator.render.templates as templates
-
-    builtin = tmp_path / "builtin"
-    shutil.copytree(DEFAULT, builtin / "default")
-    monkeypatch.setattr(templates, "BUILTIN_THEMES", builtin)
-    return builtin / "default"
 
 
 # -- item 3: layering ---------------------------------------------------------------------
@@ -99,10 +88,8 @@ def test_an_include_of_a_missing_template_is_a_template_error_naming_both(make_s
     assert not (site / "public").exists()
 
 
-def test_a_page_template_missing_everywhere_is_reported_at_the_theme_setting(
-    make_site: MakeSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    default = _builtin_copy(tmp_path, monkeypatch)
+def test_a_page_template_missing_everywhere_is_reported_at_the_theme_setting(make_site: MakeSite, builtin_themes: Path) -> None:
+    default = builtin_themes / "default"
     for page in ("index.html", "insights.html"):
         (default / "templates" / page).unlink()  # a broken installation: no layer has these pages
     site = _acme(make_site, {"themes/acme/static/extra.css": ""})
@@ -114,9 +101,9 @@ def test_a_page_template_missing_everywhere_is_reported_at_the_theme_setting(
 
 
 def test_a_change_in_either_theme_layer_rebuilds_what_depends_on_it(
-    make_site: MakeSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    make_site: MakeSite, builtin_themes: Path, tmp_path: Path
 ) -> None:
-    default = _builtin_copy(tmp_path, monkeypatch)
+    default = builtin_themes / "default"
     site = _acme(make_site, {"themes/acme/static/journeydocs.css": "acme { }\n"})
     out = site / "public"
 
