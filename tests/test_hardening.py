@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from generator.config import load_config
+
 from .conftest import MINIMAL_SITE, ROOT
 
 STAGES = '[[stages]]\nid = "explore"\ntitle = "Explore"\n\n[[stages]]\nid = "realize"\ntitle = "Realize"\n'
@@ -77,6 +79,7 @@ def test_control_characters_in_settings_are_errors_at_their_line(cli, make_site,
 def test_a_line_break_in_a_stage_purpose_is_text(cli, make_site) -> None:
     site = make_site({"site.toml": STAGES + 'purpose = "Two\\nlines"\n'})
     assert cli("check", "--site", site).exit_code == 0
+    assert "Two\nlines" in [stage.purpose for stage in load_config(site).stages]  # kept, not dropped
 
 
 # -- 3. special files -------------------------------------------------------------------------------
@@ -217,7 +220,8 @@ def test_ctrl_c_at_any_moment_exits_130_without_a_traceback(mini_copy: Path, del
     """Python's own start-up (before any journeydocs code runs) cannot handle Ctrl+C, so the
     interrupt is held back there: the child starts with SIGINT blocked and journeydocs unblocks
     it first thing, inside its handler.  A SIGINT sent at any moment is then handled by
-    journeydocs, whether it lands while the CLI is imported, parsed or serving: no timing luck."""
+    journeydocs, whether it lands while the CLI is imported or parsed or the first build runs (the delays end
+    before the preview serves; test_serve interrupts a serving preview): no timing luck."""
     script = Path(sys.executable).parent / "journeys"
     process = subprocess.Popen(
         [str(script), "serve", "--site", str(mini_copy), "--port", "0"],

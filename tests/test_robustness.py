@@ -159,15 +159,7 @@ def _big_site(root: Path, journeys: int) -> Path:
     return root
 
 
-def test_source_date_epoch_sets_the_only_dates(make_site, monkeypatch) -> None:
-    site = make_site()
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # 2026-01-01
-    build(Options(root=site))
-    sitemap = (site / "public/sitemap.xml").read_text()
-    assert "<lastmod>2026-01-01</lastmod>" in sitemap
-    monkeypatch.delenv("SOURCE_DATE_EPOCH")
-    build(Options(root=site))
-    assert "lastmod" not in (site / "public/sitemap.xml").read_text()
+# SOURCE_DATE_EPOCH: tests/test_documented.py (the only dates, with and without it).
 
 
 def test_builds_in_two_directories_are_identical(make_site, tmp_path: Path) -> None:
