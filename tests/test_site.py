@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from generator.build import Options, build, load
+from generator.render.diagram import dot_source
 
 from .conftest import MINI, copy_site, files
 from .sitecheck import (
@@ -331,6 +332,77 @@ def test_every_kind_of_extra_flow_edge_arcs_above_the_stage_boxes(mini_copy: Pat
     assert len(labels) == 5
     spots = [(round(float(t.attrs["y"])), float(t.attrs["x"])) for g in labels for t in g.iter("text")]
     assert len(set(spots)) == len(spots)
+
+
+_SVG = "{http://www.w3.org/2000/svg}"
+
+
+def _svg_numbers(text: str) -> list[float]:
+    return [float(n) for n in re.findall(r"-?[\d.]+", text)]
+
+
+def test_band_columns_sit_under_their_stage_boxes_and_line_up(sample: Path) -> None:
+    """Each stage's touchpoints stand in their band, under their stage box and as wide as it.
+
+    The bands are drawn after Graphviz has placed the stage boxes, so this checks
+    what a reader sees: columns in stage order, side by side without overlapping,
+    every touchpoint box between the lines of visibility of its band, the lines
+    running under every column, and the canvas holding it all.
+    """
+    checked = 0
+    for svg_file in sorted((sample / "journeys").glob("*/diagram.svg")):
+        root = ET.parse(svg_file).getroot()
+        name = svg_file.parent.name
+        groups = {g.get("id"): g for g in root.iter(f"{_SVG}g")}
+        lanes = groups["lanes"]
+        lines = sorted(_svg_numbers(p.get("points", ""))[1] for p in lanes.iter(f"{_SVG}polyline"))
+        assert len(lines) == 2, name  # the provider's, then the consumer's line of visibility
+        line_ends = [_svg_numbers(p.get("points", "")) for p in lanes.iter(f"{_SVG}polyline")]
+        limits = {"consumer": (-1e9, lines[0]), "shared": (lines[0], lines[1]), "provider": (lines[1], 1e9)}
+        previous_right = -1e9
+        stages = [g for g in root.iter(f"{_SVG}g") if (g.get("id") or "").startswith("stage-node-")]
+        assert stages, name
+        for stage_group in stages:
+            stage = stage_group.get("id", "").removeprefix("stage-node-")
+            outline = _svg_numbers(next(stage_group.iter(f"{_SVG}path")).get("d", ""))
+            left, right, bottom = min(outline[0::2]), max(outline[0::2]), max(outline[1::2])
+            assert left > previous_right, f"{name}: column {stage} is out of order or overlaps the one before"
+            previous_right = right
+            column = groups[f"column-{stage}"]
+            for band, (top_limit, bottom_limit) in limits.items():
+                for rect in groups[f"band-{stage}-{band}"].iter(f"{_SVG}rect"):
+                    x, y = float(rect.get("x", "")), float(rect.get("y", ""))
+                    width, height = float(rect.get("width", "")), float(rect.get("height", ""))
+                    assert (x, x + width) == pytest.approx((left, right), abs=0.02), f"{name}: {stage} {band}"
+                    assert top_limit < y and y + height < bottom_limit, f"{name}: {stage} {band} leaves its band"
+                    assert y > bottom, f"{name}: {stage} {band} reaches into the stage row"
+                    checked += 1
+            assert len(list(column.iter(f"{_SVG}rect"))) == sum(
+                len(list(groups[f"band-{stage}-{b}"].iter(f"{_SVG}rect"))) for b in limits
+            )
+        assert all(end[0] < 0.1 + min(end[0] for end in line_ends) for end in line_ends)
+        assert all(end[2] > previous_right for end in line_ends), f"{name}: a line stops short of the last column"
+        width, height = _svg_numbers(root.get("viewBox", ""))[2:]
+        translate = _svg_numbers(groups["diagram"].get("transform", "").split("translate")[1])
+        lowest = max(float(r.get("y", "")) + float(r.get("height", "")) for r in root.iter(f"{_SVG}rect"))
+        assert lowest + translate[1] < height and previous_right + translate[0] < width, f"{name}: off the canvas"
+    assert checked > 50
+
+
+def test_a_stage_box_is_wide_enough_for_its_widest_touchpoint_name(model) -> None:  # type: ignore[no-untyped-def]
+    from generator.render.bands import MIN_BOX, TEXT_PAD, plan, text_width
+
+    journey = next(iter(model.journeys.values()))
+    planned = plan(model, journey)
+    dot = dot_source(model, journey, planned)
+    for n, column in enumerate(planned.columns):
+        names = [line for boxes in column.bands for box in boxes for line in box.lines]
+        width = float(re.search(rf"\nS{n} \[.*?width=([\d.]+)", dot).group(1)) * 72  # type: ignore[union-attr]
+        assert width >= max([text_width(name) + 2 * TEXT_PAD for name in names] + [MIN_BOX]) - 0.01
+    assert text_width("WWWW") > text_width("iiii") > 0
+    assert text_width("Café") == text_width("Cafe")  # an accent adds no width
+    assert text_width("会议") == 2 * text_width("M") * 1000 / 833  # a wide character is a full em
+    assert text_width("Service desk ▲") > text_width("Service desk")
 
 
 def test_diagram_edge_labels_come_from_flow(mini: Path) -> None:

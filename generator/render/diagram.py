@@ -1,18 +1,17 @@
-"""A journey's stage diagram: the model as DOT text, laid out in process by Graphviz.
+"""A journey's stage diagram: the stage row laid out in process by Graphviz, the bands under it.
 
 Stages run left to right on the top row, joined by the journey's effective flow
-(loops, returns, skips and repeats bridge over the row, see :func:`_nesting`).  Under each stage, one column node
-holds its touchpoints in three bands: consumer only, the band of visibility,
-provider only.  The bands' dashed bottom borders join, column to column, into
-the two labelled lines of visibility.
+(loops, returns, skips and repeats bridge over the row, see :func:`_nesting`).
+Under each stage box, a column holds its touchpoints in three bands (consumer
+only, the band of visibility, provider only); :mod:`.bands` plans and draws
+them once Graphviz has placed the boxes, which it makes wide enough for the
+column's widest touchpoint name.
 
 Content reaches Graphviz only inside HTML-like labels, escaped as entities,
 and node names are generated, so no title can inject DOT or SVG markup.  Long
-texts are shortened for the drawing only (:func:`_clip`): Graphviz refuses an
-HTML-like label over 16,384 characters, and the page and ``journey.json``
-carry the full text anyway.  The
-whole graph is handed over as one DOT string (far faster than pygraphviz's
-per-node API; see :mod:`.graphviz`) and the same input always yields the same bytes.
+texts are shortened for the drawing only (:func:`.bands.clip`).  The whole
+row is handed over as one DOT string (far faster than pygraphviz's per-node
+API; see :mod:`.graphviz`) and the same input always yields the same bytes.
 """
 
 from __future__ import annotations
@@ -25,42 +24,10 @@ import time
 from pathlib import Path
 
 from .. import code_identity
-from ..model import Interaction, Journey, Site, average, emotion_level, felt
+from ..model import Journey, Site, felt
 from ..write import atomic_write
-
-FONT = "Helvetica,Arial,sans-serif"
-EMOTION_FILL = {-2: "#f4a09a", -1: "#fbd0ad", 0: "#e8e8e8", 1: "#cdeab8", 2: "#94d38e"}
-EMOTION_MARK = {-2: "▼▼", -1: "▼", 0: "●", 1: "▲", 2: "▲▲"}
-EMOTION_WORD = {-2: "very negative", -1: "negative", 0: "neutral", 1: "positive", 2: "very positive"}
-BANDS = (
-    ("consumer", "Consumer only"),
-    ("shared", "Band of visibility (shared)"),
-    ("provider", "Provider only"),
-)
-LINES = {"consumer": "provider's line of visibility", "shared": "consumer's line of visibility"}
-# What the drawing shows of a text at most: a name, title or flow label in a box or on an
-# arrow, and a tooltip.  Shorter texts pass unchanged, so their DOT (the cache key) does too.
-LABEL_LIMIT = 120  # the sample catalogue has a 93-character flow label, drawn in full
-TOOLTIP_LIMIT = 400
-LABEL_LINES = 4
-
-
-def _clip(text: str, limit: int = LABEL_LIMIT) -> str:
-    """*text* cut to *limit* characters and LABEL_LINES lines, with an ellipsis where cut.
-
-    Graphviz refuses a label over 16,384 characters, and a box as wide as a
-    paragraph would push the diagram's columns apart; the page and
-    ``journey.json`` keep the whole text, and the ellipsis says there is more.
-    """
-    lines = text.splitlines()
-    if len(text) <= limit and len(lines) <= LABEL_LINES:
-        return text
-    kept = "\n".join(lines[:LABEL_LINES])
-    return kept[: limit - 1].rstrip() + "…"
-
-
-def _level(mean: float | None) -> int | None:
-    return None if mean is None else emotion_level(mean)
+from . import bands, graphviz
+from .bands import EMOTION_FILL, EMOTION_MARK, EMOTION_WORD, FONT, GAP, clip, level
 
 
 def _e(text: str) -> str:
@@ -84,90 +51,37 @@ def _esc_attr(text: str) -> str:
     return html.escape(" ".join(text.split()), quote=True).replace("\\", "\\\\")
 
 
-# Band geometry in points.  Every column node repeats the same three bands, so
-# they line up across the diagram only if each band has the same height in
-# every column: heights are set explicitly (Graphviz treats HEIGHT as a minimum,
-# and these are above what an 11 pt line needs) and short bands get a spacer.
-LINE = 15  # one more line of text in a cell
-TOUCHPOINT_HEIGHT = 26  # a touchpoint box with one line of name
-SPACING = 4  # between touchpoint boxes
-CAPTION = 14  # the italic caption of a line of visibility
-PAD = 10  # around each band of a column: the gap between columns is twice this
-MIN_WIDTH = 100  # of a column, leaving room for the arrows between stage boxes
-CHAR_WIDTH = 8  # generous width of a bold 11 pt character, to size columns under long stage titles
+def dot_source(site: Site, journey: Journey, plan: bands.Plan | None = None) -> str:
+    """The DOT text of a journey's stage row: the stage boxes, the flow and its bridges.
 
-
-def _lines(text: str) -> int:
-    return len(text.splitlines()) or 1
-
-
-def dot_source(site: Site, journey: Journey) -> str:
-    """The DOT text of a journey's diagram; also the diagram cache's key material.
-
-    Two ranks keep the layout cheap: the stage boxes joined by the flow, and
-    under each one a single node holding its three bands, with the row labels
-    on the left.  The columns touch, so the dashed bottom borders of their
-    bands join into the two lines of visibility, drawn by Graphviz itself.
-    Edges attach to whole stage nodes: ports on HTML cells cost Graphviz more
-    than the rest of the layout together.
+    One rank of boxes (and one above for the bridges' labels) keeps the layout
+    cheap.  Each box is at least as wide as its column's widest touchpoint box
+    (*plan*, from :func:`.bands.plan`), so the columns drawn under the boxes
+    afterwards fit; the gap between boxes is where two columns meet.
     """
+    plan = plan or bands.plan(site, journey)
     stages = [site.stage(s.stage) for s in journey.stages]
-    titles = [_clip(s.title) for s in stages]
-    columns = []
-    for entry in journey.stages:
-        bands: dict[str, dict[str, list[Interaction]]] = {band: {} for band, _ in BANDS}
-        for interaction in entry.interactions:
-            bands[interaction.visibility].setdefault(interaction.touchpoint, []).append(interaction)
-        columns.append(bands)
-    used = [{band: _band_used(site, groups) for band, groups in c.items()} for c in columns]
-    band_height = {band: max([u[band] for u in used] + [TOUCHPOINT_HEIGHT + 2 * SPACING]) for band, _ in BANDS}
-
     lines = [
         "digraph journey {",
-        f'graph [nodesep=0.02, ranksep=0.25, pad=0.2, fontname="{FONT}", bgcolor="white", id="diagram"];',
+        f'graph [nodesep={GAP / 72:.4f}, ranksep=0.25, pad=0.2, fontname="{FONT}", bgcolor="white", id="diagram"];',
         f'node [fontname="{FONT}", fontsize=11, shape=plaintext, margin=0];',
         f'edge [fontname="{FONT}", fontsize=10, color="#444444"];',
-        'L_stage [label=<<B>Stage</B>>, id="lane-stage"];',
+        f'L_stage [label=<<B>Stage</B>>, width={(plan.lane_width - GAP / 2) / 72:.4f}, id="lane-stage"];',
     ]
-    rows = []
-    for band, label in BANDS:
-        caption = (
-            f'<TR><TD HEIGHT="{CAPTION}" ALIGN="LEFT" VALIGN="BOTTOM"><I><FONT POINT-SIZE="9" COLOR="#444444">'
-            f"{_e(LINES[band])}</FONT></I></TD></TR>"
-            if band in LINES
-            else ""
-        )
-        inner = band_height[band] - (CAPTION if caption else 0)
-        rows.append(
-            f'<TR><TD {_band_cell(band)}><TABLE BORDER="0" CELLSPACING="0" CELLPADDING="0">'
-            f'<TR><TD HEIGHT="{inner}"><B>{_e(label)}</B></TD></TR>{caption}</TABLE></TD></TR>'
-        )
-    lines.append(f'L_bands [label=<{_table(rows)}>, id="lanes"];')
-    lines.append("L_stage -> L_bands [style=invis, weight=100];")
-
-    for column, (stage, title, entry, bands, heights) in enumerate(zip(stages, titles, journey.stages, columns, used)):
-        level = _level(felt(entry.interactions))  # the stage's travellers only, as the map and the curve
-        mark = f'<BR/><FONT POINT-SIZE="9">{EMOTION_MARK[level]} {_e(EMOTION_WORD[level])}</FONT>' if level is not None else ""
-        fill = EMOTION_FILL[level] if level is not None else "#ffffff"
-        tooltip = _esc_attr(_clip(f"{title}: {entry.goal or stage.purpose}", TOOLTIP_LIMIT))
+    for column, (stage, entry, planned) in enumerate(zip(stages, journey.stages, plan.columns)):
+        title = clip(stage.title)
+        mood = level(felt(entry.interactions))  # the stage's travellers only, as the map and the curve
+        mark = f'<BR/><FONT POINT-SIZE="9">{EMOTION_MARK[mood]} {_e(EMOTION_WORD[mood])}</FONT>' if mood is not None else ""
+        fill = EMOTION_FILL[mood] if mood is not None else "#ffffff"
+        tooltip = _esc_attr(clip(f"{title}: {entry.goal or stage.purpose}", bands.TOOLTIP_LIMIT))
         lines.append(
             f'S{column} [shape=box, style="rounded,filled", fillcolor="{fill}", margin="0.15,0.06", '
+            f"width={planned.width / 72:.4f}, "
             f'label=<<B>{_e(title)}</B>{mark}>, URL="index.html#stage-{stage.id}", '
             f'target="_top", tooltip="{tooltip}", id="stage-node-{stage.id}"];'
         )
-        width = max(MIN_WIDTH, max(map(len, title.splitlines() or [""])) * CHAR_WIDTH + 50)
-        rows = [
-            f'<TR><TD {_band_cell(band)} WIDTH="{width}" ID="band-{stage.id}-{band}">'
-            f"{_band_table(site, bands[band], band_height[band] - heights[band])}</TD></TR>"
-            for band, _label in BANDS
-        ]
-        lines.append(f'C{column} [label=<{_table(rows)}>, id="column-{stage.id}"];')
-        lines.append(f"S{column} -> C{column} [style=invis, weight=100];")
-        previous = f"C{column - 1}" if column else "L_bands"
-        lines.append(f"{previous} -> C{column} [style=invis];")  # columns in order, whatever the flow
-
     lines.append("{rank=same; L_stage; " + " ".join(f"S{c};" for c in range(len(stages))) + "}")
-    lines.append("{rank=same; L_bands; " + " ".join(f"C{c};" for c in range(len(stages))) + "}")
+    lines.append("L_stage -> S0 [style=invis];" if stages else "")  # the lane labels stay on the left
 
     column_of = {s.id: c for c, s in enumerate(stages)}
     spans: list[tuple[int, int, int]] = []  # (number, first column, last column) of each bridge
@@ -175,12 +89,12 @@ def dot_source(site: Site, journey: Journey) -> str:
         source, target = column_of[edge.source], column_of[edge.target]
         kind = f'class="flow flow-{edge.kind}{" flow-back" if edge.back else ""}"'
         if edge.kind != "flow":  # a step of the default flow (always forward): a straight arrow
-            label = f", xlabel=<{_e(_clip(edge.label))}>" if edge.label else ""  # no label rank: the row stays compact
+            label = f", xlabel=<{_e(clip(edge.label))}>" if edge.label else ""  # no label rank: the row stays compact
             lines.append(f'S{source} -> S{target} [id="flow-{number}", {kind}{label}];')
             continue
         colour = '"#7a3e9d"' if edge.back else '"#1f5fa8"'
         style = "dashed" if edge.back else "solid"
-        text = _e(_clip(edge.label)) if edge.label else ""
+        text = _e(clip(edge.label)) if edge.label else ""
         lines.append(
             f'F{number} [shape=plaintext, margin="0.04,0.02", width=0, height=0, fontsize=10, '
             f'fontcolor={colour}, label=<{text}>, id="flow-{number}-label"];'
@@ -215,49 +129,16 @@ def _nesting(spans: list[tuple[int, int, int]]) -> list[str]:
     return edges
 
 
-def _table(rows: list[str]) -> str:
-    return '<TABLE BORDER="0" CELLSPACING="0" CELLPADDING="0">' + "".join(rows) + "</TABLE>"
-
-
-def _band_cell(band: str) -> str:
-    """Attributes of a band's cell; the bottom border of the upper two is a line of visibility."""
-    line = 'BORDER="1" SIDES="B" STYLE="dashed" COLOR="#777777"' if band in LINES else 'BORDER="1" SIDES="B" COLOR="#ffffff"'
-    return f'CELLPADDING="{PAD}" {line}'
-
-
-def _band_used(site: Site, groups: dict[str, list[Interaction]]) -> int:
-    """Height of a band's touchpoint boxes and the spacing around them."""
-    return SPACING + sum(_box_height(_clip(site.touchpoints[slug].name)) + SPACING for slug in groups)
-
-
-def _box_height(name: str) -> int:
-    return TOUCHPOINT_HEIGHT + LINE * (_lines(name) - 1)
-
-
-def _band_table(site: Site, groups: dict[str, list[Interaction]], spare: int) -> str:
-    """A band's touchpoint boxes, and *spare* points of spacer that make it as tall as its row."""
-    rows = []
-    for slug, items in groups.items():
-        name = _clip(site.touchpoints[slug].name)
-        # A touchpoint's box sums up exactly the interactions it holds (its tooltip lists
-        # them), persona or not: one band's box never mixes in another band's work.
-        level = _level(average(i.emotion for i in items))
-        fill = EMOTION_FILL[level] if level is not None else "#ffffff"
-        mark = f" {EMOTION_MARK[level]}" if level is not None else ""
-        mot = " ★" if any(i.moment_of_truth for i in items) else ""
-        feeling = f"; feels {EMOTION_WORD[level]}" if level is not None else ""
-        actions = "; ".join(i.action for i in items)
-        tooltip = _esc_attr(_clip(f"{name}{feeling}: {actions}", TOOLTIP_LIMIT))
-        rows.append(
-            f'<TR><TD HEIGHT="{_box_height(name)}" BGCOLOR="{fill}" BORDER="1" COLOR="#666666" '
-            f'CELLPADDING="4" HREF="../../touchpoints/{slug}/index.html" TARGET="_top" '
-            f'TITLE="{tooltip}" ID="tp-{items[0].stage}-{slug}-{items[0].visibility}">'
-            f"{_e(name)}{mark}{mot}</TD></TR>"
-        )
-    if spare:
-        # keeps every column's band the same height, so the rows and lines of visibility align
-        rows.append(f'<TR><TD HEIGHT="{spare - SPACING}" WIDTH="60" CELLPADDING="0"></TD></TR>')
-    return f'<TABLE BORDER="0" CELLSPACING="{SPACING}" CELLPADDING="0">' + "".join(rows) + "</TABLE>"
+def render(dot: str, plan: bands.Plan, title: str, description: str) -> str:
+    """The finished SVG: Graphviz's stage row, and the band columns drawn under its boxes."""
+    svg = graphviz.render_svg(dot, title, description)
+    boxes = graphviz.node_boxes(svg, "stage-node-")
+    stages = {stage: (left, right) for stage, (left, _top, right, _bottom) in boxes.items()}
+    if set(stages) != {c.stage for c in plan.columns}:  # not expected: every stage box has its id
+        raise RuntimeError("Graphviz did not draw every stage box")
+    bottom = max(b[3] for b in boxes.values())
+    drawing, right = bands.draw(plan, stages, bottom)
+    return graphviz.extend(svg, drawing, right, bottom + plan.height)
 
 
 class DiagramCache:
@@ -325,11 +206,11 @@ def inline_svg(svg: str) -> str:
     return svg[start:].strip()
 
 
-def cache_key(dot: str, title: str, description: str) -> str:
+def cache_key(dot: str, plan: bands.Plan, title: str, description: str) -> str:
     """Key of a diagram in the cache: everything the SVG is made from."""
     import pygraphviz
 
-    material = "\n\x00".join((code_identity(), pygraphviz.__version__, title, description, dot))
+    material = "\n\x00".join((code_identity(), pygraphviz.__version__, title, description, dot, repr(plan)))
     return hashlib.blake2b(material.encode(), digest_size=16).hexdigest()
 
 

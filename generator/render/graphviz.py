@@ -21,6 +21,15 @@ from typing import BinaryIO
 
 _COMMENT_RE = re.compile(r"<!--.*?-->\s*", re.DOTALL)
 _NODE_TITLE_RE = re.compile(r"<title>[^<]*</title>\n?")
+_NODE_RE = re.compile(r'<g id="([^"]*)" class="node">')
+_SHAPE_RE = re.compile(r'(?: d| points)="([^"]*)"')  # the first outline in a node's group is its shape
+_SEPARATORS = str.maketrans("MCLZ,", "     ")  # an outline's commands and commas, between its numbers
+_CANVAS_RE = re.compile(
+    r'<svg width="([\d.]+)pt" height="([\d.]+)pt"\n viewBox="0\.00 0\.00 [\d.]+ [\d.]+"(.*?)'
+    r'transform="scale\(1 1\) rotate\(0\) translate\(([\d.]+) ([\d.]+)\)">\n'
+    r'<polygon fill="white" stroke="none" points="[^"]*"/>',
+    re.DOTALL,
+)
 
 
 _STDERR_LOCK = threading.RLock()
@@ -143,6 +152,54 @@ def render_svg(dot: str, title: str, description: str) -> str:
     svg = _NODE_TITLE_RE.sub("", svg)
     start = svg.index(">", svg.index("<svg")) + 1
     return svg[:start] + head + svg[start:]
+
+
+def node_boxes(svg: str, prefix: str) -> dict[str, tuple[float, float, float, float]]:
+    """Where Graphviz drew the nodes whose ids start with *prefix*: id -> left, top, right, bottom.
+
+    Read from the SVG itself, in Graphviz's coordinates (y grows downwards and
+    the graph's bottom edge is at 0), so that what is drawn after the layout
+    lines up with what Graphviz drew.
+    """
+    boxes = {}
+    opening = f'<g id="{html.escape(prefix).replace("-", "&#45;")}'  # Graphviz writes ids' hyphens as entities
+    start = svg.find(opening)
+    while start >= 0:
+        found = _NODE_RE.match(svg, start)
+        shape = _SHAPE_RE.search(svg, found.end()) if found else None
+        if found and shape:
+            numbers = list(map(float, shape.group(1).translate(_SEPARATORS).split()))
+            xs, ys = numbers[0::2], numbers[1::2]
+            boxes[html.unescape(found.group(1)).removeprefix(prefix)] = (min(xs), min(ys), max(xs), max(ys))
+        start = svg.find(opening, start + 1)
+    return boxes
+
+
+def extend(svg: str, drawing: str, right: float, below: float) -> str:
+    """*svg* with *drawing* added over the graph and the canvas grown to hold it.
+
+    *drawing* is in the graph's coordinates and reaches *right* across and
+    *below* under the graph's bottom edge; the canvas keeps Graphviz's margin
+    around it and its white background grows along.
+    """
+    found = _CANVAS_RE.search(svg)
+    if found is None:  # not expected: Graphviz's SVG head has had this form for years
+        raise RuntimeError("Graphviz's SVG does not start as expected")
+    width, height = float(found.group(1)), float(found.group(2))
+    pad, top = float(found.group(4)), float(found.group(5))
+    width = max(width, right + 2 * pad)
+    height += below
+    left_x, right_x, top_y, bottom_y = -pad, width - pad, -top, height - top
+    points = " ".join(f"{x:.2f},{y:.2f}" for x, y in (
+        (left_x, bottom_y), (left_x, top_y), (right_x, top_y), (right_x, bottom_y), (left_x, bottom_y)
+    ))  # fmt: skip
+    head = (
+        f'<svg width="{width:.0f}pt" height="{height:.0f}pt"\n viewBox="0.00 0.00 {width:.2f} {height:.2f}"'
+        f"{found.group(3)}transform=\"scale(1 1) rotate(0) translate({found.group(4)} {found.group(5)})\">\n"
+        f'<polygon fill="white" stroke="none" points="{points}"/>'
+    )
+    end = svg.rindex("</g>")
+    return svg[: found.start()] + head + svg[found.end() : end] + drawing + svg[end:]
 
 
 def warm_up(font: str) -> None:

@@ -20,7 +20,7 @@ from ..model import Site
 from ..parallel import forked_pool
 from ..validate import schema
 from ..write import write_file
-from . import diagram, graphviz
+from . import bands, diagram, graphviz
 from .feeds import catalogue, journey_json, sitemap
 from .markdown import Markdown
 from .mermaid import mermaid_journey
@@ -123,13 +123,14 @@ class Renderer:
         site = self.site
         journey = site.journeys[slug]
         start = time.perf_counter()
-        dot = diagram.dot_source(site, journey)
+        plan = bands.plan(site, journey)
+        dot = diagram.dot_source(site, journey, plan)
         title, description = f"Stage diagram of {journey.title}", diagram.describe(site, journey)
-        key = diagram.cache_key(dot, title, description)
+        key = diagram.cache_key(dot, plan, title, description)
         svg = self.cache.get(key) if self.cache else None
         if svg is None:
             try:
-                svg = graphviz.render_svg(dot, title, description)
+                svg = diagram.render(dot, plan, title, description)
             except RuntimeError as exc:  # not expected for any content, but then it names the journey
                 report = Report()
                 report.error(journey.rel, 1, 1, f"stage diagram: {exc}")

@@ -1,0 +1,270 @@
+"""The stage diagram's band columns, drawn as SVG under the stage row Graphviz laid out.
+
+Under each stage box, a column holds the stage's touchpoints in three bands
+(consumer only, the band of visibility, provider only) separated by the two
+dashed, labelled lines of visibility.  Nothing in a column needs graph
+layout: its boxes stack in fixed bands, and its width follows the stage box
+above it.  Graphviz laid the columns out as HTML tables for three fifths of
+each diagram's time (parsing the label twice, measuring every name with
+Pango, writing every cell); drawing them here costs a small fraction of that.
+
+The split of work: :func:`plan` decides, from the model alone, what each
+column holds and how wide its stage box must at least be for the widest
+touchpoint name; :mod:`.diagram` gives Graphviz that width; :func:`draw`
+then places the bands under the stage boxes where Graphviz put them.  Texts
+are centred (``text-anchor="middle"``), so a reader's font a little wider or
+narrower than Helvetica leaves them centred in their boxes.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from html import escape
+from typing import NamedTuple
+
+from ..model import Interaction, Journey, Site, average, emotion_level
+
+FONT = "Helvetica,Arial,sans-serif"
+EMOTION_FILL = {-2: "#f4a09a", -1: "#fbd0ad", 0: "#e8e8e8", 1: "#cdeab8", 2: "#94d38e"}
+EMOTION_MARK = {-2: "▼▼", -1: "▼", 0: "●", 1: "▲", 2: "▲▲"}
+EMOTION_WORD = {-2: "very negative", -1: "negative", 0: "neutral", 1: "positive", 2: "very positive"}
+BANDS = (
+    ("consumer", "Consumer only"),
+    ("shared", "Band of visibility (shared)"),
+    ("provider", "Provider only"),
+)
+LINES = {"consumer": "provider's line of visibility", "shared": "consumer's line of visibility"}
+LABEL_LIMIT = 120  # characters of a name, title or flow label the drawing shows (see clip)
+TOOLTIP_LIMIT = 400
+LABEL_LINES = 4
+
+# Geometry in points.  Every column repeats the same three bands, each as tall as
+# the tallest of its kind in the journey, so the bands and lines line up across.
+GAP = 22  # between two stage boxes; a column reaches halfway into the gaps either side
+ROW_GAP = 18  # between the stage row and the first band
+PAD = 10  # above and below the boxes of a band
+SPACING = 4  # between touchpoint boxes
+TOUCHPOINT_HEIGHT = 26  # a touchpoint box with one line of name
+LINE = 15  # each further line of a name
+TEXT_PAD = 7  # beside the text in a touchpoint box
+CAPTION = 14  # the italic caption of a line of visibility, in the lane column
+MIN_BOX = 90  # a stage box (and its touchpoint boxes) at its narrowest
+FONT_SIZE = 11
+BASELINE = 0.34 * FONT_SIZE  # from a line's middle to its baseline
+LINE_STEP = 1.2 * FONT_SIZE  # from one line's baseline to the next (as Graphviz spaces lines)
+
+# Advance widths of Helvetica (and the metric-compatible Arial and Liberation Sans)
+# in thousandths of the font size, for the printable ASCII characters from the
+# space on: the Adobe font metrics that every PDF reader carries.
+_HELVETICA = (
+    278, 278, 355, 556, 556, 889, 667, 191, 333, 333, 389, 584, 278, 333, 278, 278,
+    556, 556, 556, 556, 556, 556, 556, 556, 556, 556, 278, 278, 584, 584, 584, 556,
+    1015, 667, 667, 722, 722, 667, 611, 778, 722, 278, 500, 667, 556, 833, 722, 778,
+    667, 778, 722, 667, 611, 722, 667, 944, 667, 667, 611, 278, 278, 278, 469, 556,
+    333, 556, 556, 500, 556, 556, 278, 556, 556, 222, 222, 500, 222, 833, 556, 556,
+    556, 556, 333, 500, 278, 556, 500, 722, 500, 500, 500, 334, 260, 334, 584,
+)  # fmt: skip
+SAFETY = 1.1  # readers whose sans-serif is wider than Helvetica (DejaVu Sans) still fit
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def clip(text: str, limit: int = LABEL_LIMIT) -> str:
+    """*text* cut to *limit* characters and LABEL_LINES lines, with an ellipsis where cut.
+
+    A box as wide as a paragraph would push the diagram's columns apart, and
+    Graphviz refuses a label over 16,384 characters; the page and
+    ``journey.json`` keep the whole text, and the ellipsis says there is more.
+    """
+    lines = text.splitlines()
+    if len(text) <= limit and len(lines) <= LABEL_LINES:
+        return text
+    kept = "\n".join(lines[:LABEL_LINES])
+    return kept[: limit - 1].rstrip() + "…"
+
+
+@functools.lru_cache(maxsize=8192)  # names recur across a catalogue's journeys and bands
+def text_width(text: str, size: float = FONT_SIZE) -> float:
+    """How wide *text* is set in Helvetica at *size* points, erring wide.
+
+    Letters with accents count as their base letter; wide (East Asian)
+    characters as a full em, and other characters outside ASCII (the emotion
+    marks, the star) as a full em too, since fallback fonts draw them large.
+    """
+    total = 0
+    for char in text:
+        code = ord(char)
+        if 32 <= code < 127:
+            total += _HELVETICA[code - 32]
+            continue
+        base = unicodedata.normalize("NFD", char)[0]
+        if base != char and 32 <= ord(base) < 127:
+            total += _HELVETICA[ord(base) - 32]
+        elif unicodedata.combining(char):
+            continue
+        else:
+            total += 1000
+    return total * size / 1000 * SAFETY
+
+
+def level(mean: float | None) -> int | None:
+    return None if mean is None else emotion_level(mean)
+
+
+class Box(NamedTuple):
+    """A touchpoint's box in one band of one stage: the interactions there, summed up."""
+
+    id: str
+    href: str
+    tooltip: str
+    lines: tuple[str, ...]  # the name's lines, the emotion mark and star after the last
+    fill: str
+
+    @property
+    def height(self) -> int:
+        return TOUCHPOINT_HEIGHT + LINE * (len(self.lines) - 1)
+
+
+class Column(NamedTuple):
+    stage: str  # its id
+    bands: tuple[tuple[Box, ...], tuple[Box, ...], tuple[Box, ...]]  # in BANDS order
+    width: float  # the narrowest its stage box (and so its boxes) may be
+
+
+class Plan(NamedTuple):
+    """Everything the band columns show; its repr is part of the diagram cache key."""
+
+    columns: tuple[Column, ...]
+    heights: tuple[int, int, int]  # of each band's boxes and the spacing around them
+
+    @property
+    def lane_width(self) -> float:
+        widest = max(text_width(label) for _, label in BANDS) * 1.1  # bold is about a tenth wider
+        return widest + 2 * PAD
+
+    @property
+    def height(self) -> float:
+        return ROW_GAP + sum(h + 2 * PAD for h in self.heights)
+
+
+def plan(site: Site, journey: Journey) -> Plan:
+    """What each stage's column holds, and the band heights that keep the columns aligned."""
+    columns = []
+    for entry in journey.stages:
+        groups: dict[str, dict[str, list[Interaction]]] = {band: {} for band, _ in BANDS}
+        for interaction in entry.interactions:
+            groups[interaction.visibility].setdefault(interaction.touchpoint, []).append(interaction)
+        bands = tuple(tuple(_box(site, slug, items) for slug, items in groups[band].items()) for band, _ in BANDS)
+        widths = [text_width(line) for boxes in bands for box in boxes for line in box.lines]
+        columns.append(Column(entry.stage, bands, max([MIN_BOX, *(w + 2 * TEXT_PAD for w in widths)])))  # type: ignore[arg-type]
+    used = [[SPACING + sum(box.height + SPACING for box in boxes) for boxes in c.bands] for c in columns]
+    least = TOUCHPOINT_HEIGHT + 2 * SPACING
+    heights = tuple(max([least] + [u[n] for u in used]) for n in range(len(BANDS)))
+    return Plan(tuple(columns), heights)  # type: ignore[arg-type]
+
+
+def _box(site: Site, slug: str, items: list[Interaction]) -> Box:
+    """A touchpoint's box sums up exactly the interactions it holds (its tooltip lists
+    them), persona or not: one band's box never mixes in another band's work."""
+    name = clip(site.touchpoints[slug].name)
+    mood = level(average(i.emotion for i in items))
+    mark = f" {EMOTION_MARK[mood]}" if mood is not None else ""
+    star = " ★" if any(i.moment_of_truth for i in items) else ""
+    feeling = f"; feels {EMOTION_WORD[mood]}" if mood is not None else ""
+    actions = "; ".join(i.action for i in items)
+    lines = name.splitlines() or [""]
+    lines[-1] += mark + star
+    return Box(
+        id=f"tp-{items[0].stage}-{slug}-{items[0].visibility}",
+        href=f"../../touchpoints/{slug}/index.html",
+        tooltip=clip(" ".join(f"{name}{feeling}: {actions}".split()), TOOLTIP_LIMIT),
+        lines=tuple(lines),
+        fill=EMOTION_FILL[mood] if mood is not None else "#ffffff",
+    )
+
+
+def _n(value: float) -> str:
+    """A coordinate, to a hundredth of a point as Graphviz writes them."""
+    return f"{value:.2f}"
+
+
+def _x(text: str) -> str:
+    """Text for SVG content or an attribute: markup escaped, characters XML forbids dropped."""
+    return escape(_NOT_XML.sub("", text), quote=True)
+
+
+def draw(plan: Plan, stages: Mapping[str, tuple[float, float]], bottom: float) -> tuple[str, float]:
+    """The lane labels and columns, under a stage row whose boxes span *stages* (id -> left, right).
+
+    Coordinates are Graphviz's: y grows downwards from the row's *bottom*
+    edge.  Each column reaches halfway into the gaps beside its stage box, so
+    the columns meet, and the lines of visibility run under all of them.
+    Returns the SVG and the right edge of the last column.
+    """
+    spans = [stages[c.stage] for c in plan.columns]
+    edges = [spans[0][0] - GAP / 2]
+    edges += [(left_box[1] + right_box[0]) / 2 for left_box, right_box in zip(spans, spans[1:])]
+    edges.append(spans[-1][1] + GAP / 2)
+    tops, top = [], bottom + ROW_GAP
+    for height in plan.heights:
+        tops.append(top)
+        top += height + 2 * PAD
+    out = [_lanes(plan, tops, edges[0] - plan.lane_width, edges[0], edges[-1])]
+    for n, column in enumerate(plan.columns):
+        out.append(_column(column, spans[n], tops))
+    return "\n".join(out) + "\n", edges[-1]
+
+
+def _line(band: str, left: float, right: float, y: float) -> str:
+    if band not in LINES:
+        return ""
+    return f'<polyline fill="none" stroke="#777777" stroke-dasharray="5,2" points="{_n(left)},{_n(y)} {_n(right)},{_n(y)}"/>\n'
+
+
+def _lanes(plan: Plan, tops: Sequence[float], left: float, right: float, end: float) -> str:
+    """The row labels on the left (each band's name, each line of visibility's caption above
+    it) and the lines of visibility themselves, from the labels to the last column's *end*."""
+    out = ['<g id="lanes" class="diagram-lanes">\n']
+    for (band, label), top, height in zip(BANDS, tops, plan.heights):
+        inner = height - (CAPTION if band in LINES else 0)
+        y = top + PAD + inner / 2 + BASELINE
+        out.append(
+            f'<text text-anchor="middle" x="{_n((left + right) / 2)}" y="{_n(y)}" font-family="{FONT}" '
+            f'font-weight="bold" font-size="{FONT_SIZE}">{_x(label)}</text>\n'
+        )
+        line = top + height + 2 * PAD
+        if band in LINES:
+            out.append(
+                f'<text x="{_n(left + PAD + 1)}" y="{_n(line - PAD - 4)}" font-family="{FONT}" font-style="italic" '
+                f'font-size="9" fill="#444444">{_x(LINES[band])}</text>\n'
+            )
+        out.append(_line(band, left, end, line))
+    out.append("</g>")
+    return "".join(out)
+
+
+def _column(column: Column, box: tuple[float, float], tops: Sequence[float]) -> str:
+    """A stage's column: its touchpoint boxes in their bands, as wide as its stage box."""
+    out = [
+        f'<g id="column-{column.stage}" class="diagram-column" font-family="{FONT}" font-size="{FONT_SIZE}" text-anchor="middle">\n'
+    ]
+    middle, across = _n((box[0] + box[1]) / 2), f'x="{_n(box[0])}" width="{_n(box[1] - box[0])}"'
+    for (band, _label), boxes, top in zip(BANDS, column.bands, tops):
+        out.append(f'<g id="band-{column.stage}-{band}" class="diagram-band diagram-band-{band}">\n')
+        y = top + PAD + SPACING
+        for tp in boxes:  # ids and links are made of slugs: nothing in them to escape
+            first = y + tp.height / 2 - (len(tp.lines) - 1) * LINE_STEP / 2 + BASELINE
+            texts = "".join(
+                f'<text x="{middle}" y="{_n(first + k * LINE_STEP)}">{_x(text)}</text>\n' for k, text in enumerate(tp.lines)
+            )
+            out.append(
+                f'<g id="{tp.id}" class="diagram-touchpoint"><a xlink:href="{tp.href}" xlink:title="{_x(tp.tooltip)}" '
+                f'target="_top">\n<rect {across} y="{_n(y)}" height="{tp.height}" fill="{tp.fill}" stroke="#666666"/>\n'
+                f"{texts}</a>\n</g>\n"
+            )
+            y += tp.height + SPACING
+        out.append("</g>\n")
+    out.append("</g>")
+    return "".join(out)
