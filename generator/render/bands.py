@@ -19,7 +19,6 @@ narrower than Helvetica leaves them centred in their boxes.
 from __future__ import annotations
 
 import functools
-import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from html import escape
@@ -68,7 +67,6 @@ _HELVETICA = (
     556, 556, 333, 500, 278, 556, 500, 722, 500, 500, 500, 334, 260, 334, 584,
 )  # fmt: skip
 SAFETY = 1.1  # readers whose sans-serif is wider than Helvetica (DejaVu Sans) still fit
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def clip(text: str, limit: int = LABEL_LIMIT) -> str:
@@ -191,8 +189,9 @@ def _n(value: float) -> str:
 
 
 def _x(text: str) -> str:
-    """Text for SVG content or an attribute: markup escaped, characters XML forbids dropped."""
-    return escape(_NOT_XML.sub("", text), quote=True)
+    """Text for SVG content or an attribute, markup escaped.  (YAML and site.toml already
+    refuse the control characters XML forbids.)"""
+    return escape(text, quote=True)
 
 
 def draw(plan: Plan, stages: Mapping[str, tuple[float, float]], bottom: float) -> tuple[str, float]:

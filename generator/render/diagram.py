@@ -67,6 +67,8 @@ def dot_source(site: Site, journey: Journey, plan: bands.Plan | None = None) -> 
         f'node [fontname="{FONT}", fontsize=11, shape=plaintext, margin=0];',
         f'edge [fontname="{FONT}", fontsize=10, color="#444444"];',
         f'L_stage [label=<<B>Stage</B>>, width={(plan.lane_width - GAP / 2) / 72:.4f}, id="lane-stage"];',
+        # What every stage box shares, said once: Graphviz reads fewer tokens and sets fewer attributes.
+        'node [shape=box, style="rounded,filled", margin="0.15,0.06", target="_top"];',
     ]
     for column, (stage, entry, planned) in enumerate(zip(stages, journey.stages, plan.columns)):
         title = clip(stage.title)
@@ -75,11 +77,10 @@ def dot_source(site: Site, journey: Journey, plan: bands.Plan | None = None) -> 
         fill = EMOTION_FILL[mood] if mood is not None else "#ffffff"
         tooltip = _esc_attr(clip(f"{title}: {entry.goal or stage.purpose}", bands.TOOLTIP_LIMIT))
         lines.append(
-            f'S{column} [shape=box, style="rounded,filled", fillcolor="{fill}", margin="0.15,0.06", '
-            f"width={planned.width / 72:.4f}, "
-            f'label=<<B>{_e(title)}</B>{mark}>, URL="index.html#stage-{stage.id}", '
-            f'target="_top", tooltip="{tooltip}", id="stage-node-{stage.id}"];'
+            f'S{column} [fillcolor="{fill}", width={planned.width / 72:.4f}, label=<<B>{_e(title)}</B>{mark}>, '
+            f'URL="index.html#stage-{stage.id}", tooltip="{tooltip}", id="stage-node-{stage.id}"];'
         )
+    lines.append('node [shape=plaintext, style="", margin="0.04,0.02", width=0, height=0, fontsize=10];')  # bridge labels
     lines.append("{rank=same; L_stage; " + " ".join(f"S{c};" for c in range(len(stages))) + "}")
     lines.append("L_stage -> S0 [style=invis];" if stages else "")  # the lane labels stay on the left
 
@@ -96,8 +97,7 @@ def dot_source(site: Site, journey: Journey, plan: bands.Plan | None = None) -> 
         style = "dashed" if edge.back else "solid"
         text = _e(clip(edge.label)) if edge.label else ""
         lines.append(
-            f'F{number} [shape=plaintext, margin="0.04,0.02", width=0, height=0, fontsize=10, '
-            f'fontcolor={colour}, label=<{text}>, id="flow-{number}-label"];'
+            f'F{number} [fontcolor={colour}, label=<{text}>, id="flow-{number}-label"];'
         )
         # A stage that repeats itself leaves by the top right and comes back at the top left.
         up, down = (", headport=ne, weight=20", ", headport=nw, weight=20") if source == target else ("", "")
