@@ -19,6 +19,8 @@ narrower than Helvetica leaves them centred in their boxes.
 from __future__ import annotations
 
 import functools
+import itertools
+import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from html import escape
@@ -66,6 +68,7 @@ _HELVETICA = (
     333, 556, 556, 500, 556, 556, 278, 556, 556, 222, 222, 500, 222, 833, 556, 556,
     556, 556, 333, 500, 278, 556, 500, 722, 500, 500, 500, 334, 260, 334, 584,
 )  # fmt: skip
+_MARKUP = re.compile("[&<>\"']")
 SAFETY = 1.1  # readers whose sans-serif is wider than Helvetica (DejaVu Sans) still fit
 
 
@@ -112,17 +115,17 @@ def level(mean: float | None) -> int | None:
 
 
 class Box(NamedTuple):
-    """A touchpoint's box in one band of one stage: the interactions there, summed up."""
+    """A touchpoint's box in one band of one stage: the interactions there, summed up.
+
+    Its texts are kept escaped for SVG, as they are drawn."""
 
     id: str
     href: str
     tooltip: str
     lines: tuple[str, ...]  # the name's lines, the emotion mark and star after the last
     fill: str
-
-    @property
-    def height(self) -> int:
-        return TOUCHPOINT_HEIGHT + LINE * (len(self.lines) - 1)
+    width: float  # of the widest line
+    height: int
 
 
 class Column(NamedTuple):
@@ -155,8 +158,8 @@ def plan(site: Site, journey: Journey) -> Plan:
         for interaction in entry.interactions:
             groups[interaction.visibility].setdefault(interaction.touchpoint, []).append(interaction)
         bands = tuple(tuple(_box(site, slug, items) for slug, items in groups[band].items()) for band, _ in BANDS)
-        widths = [text_width(line) for boxes in bands for box in boxes for line in box.lines]
-        columns.append(Column(entry.stage, bands, max([MIN_BOX, *(w + 2 * TEXT_PAD for w in widths)])))  # type: ignore[arg-type]
+        widest = max([box.width for boxes in bands for box in boxes], default=0)
+        columns.append(Column(entry.stage, bands, max(MIN_BOX, widest + 2 * TEXT_PAD)))  # type: ignore[arg-type]
     used = [[SPACING + sum(box.height + SPACING for box in boxes) for boxes in c.bands] for c in columns]
     least = TOUCHPOINT_HEIGHT + 2 * SPACING
     heights = tuple(max([least] + [u[n] for u in used]) for n in range(len(BANDS)))
@@ -166,21 +169,28 @@ def plan(site: Site, journey: Journey) -> Plan:
 def _box(site: Site, slug: str, items: list[Interaction]) -> Box:
     """A touchpoint's box sums up exactly the interactions it holds (its tooltip lists
     them), persona or not: one band's box never mixes in another band's work."""
-    name = clip(site.touchpoints[slug].name)
+    name = site.touchpoints[slug].name
     mood = level(average(i.emotion for i in items))
     mark = f" {EMOTION_MARK[mood]}" if mood is not None else ""
     star = " ★" if any(i.moment_of_truth for i in items) else ""
     feeling = f"; feels {EMOTION_WORD[mood]}" if mood is not None else ""
     actions = "; ".join(i.action for i in items)
-    lines = name.splitlines() or [""]
+    lines = list(_name_lines(name))
     lines[-1] += mark + star
     return Box(
         id=f"tp-{items[0].stage}-{slug}-{items[0].visibility}",
         href=f"../../touchpoints/{slug}/index.html",
-        tooltip=clip(" ".join(f"{name}{feeling}: {actions}".split()), TOOLTIP_LIMIT),
-        lines=tuple(lines),
+        tooltip=_x(clip(" ".join(f"{clip(name)}{feeling}: {actions}".split()), TOOLTIP_LIMIT)),
+        lines=tuple(_x(line) for line in lines),
         fill=EMOTION_FILL[mood] if mood is not None else "#ffffff",
+        width=max(map(text_width, lines)),
+        height=TOUCHPOINT_HEIGHT + LINE * (len(lines) - 1),
     )
+
+
+@functools.lru_cache(maxsize=4096)  # a catalogue's touchpoints recur in journey after journey
+def _name_lines(name: str) -> tuple[str, ...]:
+    return tuple(clip(name).splitlines()) or ("",)
 
 
 def _n(value: float) -> str:
@@ -191,7 +201,7 @@ def _n(value: float) -> str:
 def _x(text: str) -> str:
     """Text for SVG content or an attribute, markup escaped.  (YAML and site.toml already
     refuse the control characters XML forbids.)"""
-    return escape(text, quote=True)
+    return escape(text, quote=True) if _MARKUP.search(text) else text
 
 
 def draw(plan: Plan, stages: Mapping[str, tuple[float, float]], bottom: float) -> tuple[str, float]:
@@ -204,7 +214,7 @@ def draw(plan: Plan, stages: Mapping[str, tuple[float, float]], bottom: float) -
     """
     spans = [stages[c.stage] for c in plan.columns]
     edges = [spans[0][0] - GAP / 2]
-    edges += [(left_box[1] + right_box[0]) / 2 for left_box, right_box in zip(spans, spans[1:])]
+    edges += [(left_box[1] + right_box[0]) / 2 for left_box, right_box in itertools.pairwise(spans)]
     edges.append(spans[-1][1] + GAP / 2)
     tops, top = [], bottom + ROW_GAP
     for height in plan.heights:
@@ -256,10 +266,10 @@ def _column(column: Column, box: tuple[float, float], tops: Sequence[float]) -> 
         for tp in boxes:  # ids and links are made of slugs: nothing in them to escape
             first = y + tp.height / 2 - (len(tp.lines) - 1) * LINE_STEP / 2 + BASELINE
             texts = "".join(
-                f'<text x="{middle}" y="{_n(first + k * LINE_STEP)}">{_x(text)}</text>\n' for k, text in enumerate(tp.lines)
+                f'<text x="{middle}" y="{_n(first + k * LINE_STEP)}">{text}</text>\n' for k, text in enumerate(tp.lines)
             )
             out.append(
-                f'<g id="{tp.id}" class="diagram-touchpoint"><a xlink:href="{tp.href}" xlink:title="{_x(tp.tooltip)}" '
+                f'<g id="{tp.id}" class="diagram-touchpoint"><a xlink:href="{tp.href}" xlink:title="{tp.tooltip}" '
                 f'target="_top">\n<rect {across} y="{_n(y)}" height="{tp.height}" fill="{tp.fill}" stroke="#666666"/>\n'
                 f"{texts}</a>\n</g>\n"
             )

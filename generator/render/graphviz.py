@@ -162,7 +162,7 @@ def node_boxes(svg: str, prefix: str) -> dict[str, tuple[float, float, float, fl
     lines up with what Graphviz drew.
     """
     boxes = {}
-    opening = f'<g id="{html.escape(prefix).replace("-", "&#45;")}'  # Graphviz writes ids' hyphens as entities
+    opening = f'<g id="{prefix.replace("-", "&#45;")}'  # Graphviz writes the hyphens of ids as entities
     start = svg.find(opening)
     while start >= 0:
         found = _NODE_RE.match(svg, start)
@@ -170,7 +170,7 @@ def node_boxes(svg: str, prefix: str) -> dict[str, tuple[float, float, float, fl
         if found and shape:
             numbers = list(map(float, shape.group(1).translate(_SEPARATORS).split()))
             xs, ys = numbers[0::2], numbers[1::2]
-            boxes[html.unescape(found.group(1)).removeprefix(prefix)] = (min(xs), min(ys), max(xs), max(ys))
+            boxes[found.group(1).replace("&#45;", "-").removeprefix(prefix)] = (min(xs), min(ys), max(xs), max(ys))
         start = svg.find(opening, start + 1)
     return boxes
 
