@@ -291,6 +291,27 @@ def test_diagram_cache_is_used_and_safe_to_delete(site: Path) -> None:
     assert files(site / "public") == before
 
 
+def test_a_renamed_touchpoint_is_redrawn_even_where_the_dot_text_stays_the_same(site: Path) -> None:
+    """The band columns are drawn after Graphviz, from the diagram's plan: the cache key covers
+    them too.  "Help dusk" is exactly as wide as "Help desk", so no stage box changes width
+    and the DOT text Graphviz reads is the same."""
+    from generator.build import load
+    from generator.render import bands
+    from generator.render.diagram import dot_source
+
+    _build(site)
+    before = load(Options(root=site)).site
+    edit(site / "content/touchpoints/help-desk.md", "name: Help desk", "name: Help dusk")
+    after = load(Options(root=site)).site
+    assert before is not None and after is not None
+    slug = next(j.slug for j in after.journeys.values() if any(i.touchpoint == "help-desk" for i in j.interactions))
+    old, new = before.journeys[slug], after.journeys[slug]
+    assert dot_source(before, old, bands.plan(before, old)) == dot_source(after, new, bands.plan(after, new))
+    _build(site)
+    svg = (site / "public/journeys" / slug / "diagram.svg").read_text(encoding="utf-8")
+    assert "Help dusk" in svg and "Help desk" not in svg
+
+
 def test_diagrams_unused_for_a_month_leave_the_cache(site: Path) -> None:
     cache = site / ".journeydocs-cache" / "diagrams"
     _build(site)

@@ -282,9 +282,11 @@ def test_a_graphviz_session_diverts_stderr_once_and_always_gives_it_back(capfd: 
 
 
 def _ys(element: Element) -> list[float]:
-    """The y coordinates of an SVG element's paths and polygons (Graphviz's y grows downwards)."""
+    """The y coordinates of an SVG element's paths, polygons and rectangles (Graphviz's y grows downwards)."""
     shapes = [e for e in element.iter() if e.tag in ("path", "polygon")]
-    return [float(y) for e in shapes for y in re.findall(r"-?[\d.]+,(-?[\d.]+)", e.get("d") or e.get("points") or "")]
+    ys = [float(y) for e in shapes for y in re.findall(r"-?[\d.]+,(-?[\d.]+)", e.get("d") or e.get("points") or "")]
+    rects = [e for e in element.iter() if e.tag == "rect"]
+    return ys + [float(r.get("y") or 0) + d for r in rects for d in (0, float(r.get("height") or 0))]
 
 
 def test_loops_returns_and_skips_bridge_over_the_stage_row(sample: Path) -> None:
@@ -364,8 +366,10 @@ def test_band_columns_sit_under_their_stage_boxes_and_line_up(sample: Path) -> N
         assert stages, name
         for stage_group in stages:
             stage = stage_group.get("id", "").removeprefix("stage-node-")
-            outline = _svg_numbers(next(stage_group.iter(f"{_SVG}path")).get("d", ""))
-            left, right, bottom = min(outline[0::2]), max(outline[0::2]), max(outline[1::2])
+            box = next(stage_group.iter(f"{_SVG}rect"))  # Graphviz's box, its corners rounded (see diagram.render)
+            left, width = float(box.get("x", "")), float(box.get("width", ""))
+            right, bottom = left + width, float(box.get("y", "")) + float(box.get("height", ""))
+            assert float(box.get("rx", "")) > 0, name
             assert left > previous_right, f"{name}: column {stage} is out of order or overlaps the one before"
             previous_right = right
             column = groups[f"column-{stage}"]

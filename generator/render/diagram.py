@@ -29,6 +29,8 @@ from ..write import atomic_write
 from . import bands, graphviz
 from .bands import EMOTION_FILL, EMOTION_MARK, EMOTION_WORD, FONT, GAP, clip, level
 
+ROUNDED = 12  # the radius of a stage box's corners, in points, as Graphviz's own style=rounded
+
 
 def _e(text: str) -> str:
     """Escape text for a Graphviz HTML-like label.
@@ -68,7 +70,7 @@ def dot_source(site: Site, journey: Journey, plan: bands.Plan | None = None) -> 
         f'edge [fontname="{FONT}", fontsize=10, color="#444444"];',
         f'L_stage [label=<<B>Stage</B>>, width={(plan.lane_width - GAP / 2) / 72:.4f}, id="lane-stage"];',
         # What every stage box shares, said once: Graphviz reads fewer tokens and sets fewer attributes.
-        'node [shape=box, style="rounded,filled", margin="0.15,0.06", target="_top"];',
+        'node [shape=box, style=filled, margin="0.15,0.06", target="_top"];',  # rounded afterwards: see render
     ]
     for column, (stage, entry, planned) in enumerate(zip(stages, journey.stages, plan.columns)):
         title = clip(stage.title)
@@ -132,7 +134,7 @@ def _nesting(spans: list[tuple[int, int, int]]) -> list[str]:
 def render(dot: str, plan: bands.Plan, title: str, description: str) -> str:
     """The finished SVG: Graphviz's stage row, and the band columns drawn under its boxes."""
     svg = graphviz.render_svg(dot, title, description)
-    boxes = graphviz.node_boxes(svg, "stage-node-")
+    svg, boxes = graphviz.node_boxes(svg, "stage-node-", rounded=ROUNDED)
     stages = {stage: (left, right) for stage, (left, _top, right, _bottom) in boxes.items()}
     if set(stages) != {c.stage for c in plan.columns}:  # not expected: every stage box has its id
         raise RuntimeError("Graphviz did not draw every stage box")

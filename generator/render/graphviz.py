@@ -154,14 +154,18 @@ def render_svg(dot: str, title: str, description: str) -> str:
     return svg[:start] + head + svg[start:]
 
 
-def node_boxes(svg: str, prefix: str) -> dict[str, tuple[float, float, float, float]]:
+def node_boxes(svg: str, prefix: str, rounded: float = 0) -> tuple[str, dict[str, tuple[float, float, float, float]]]:
     """Where Graphviz drew the nodes whose ids start with *prefix*: id -> left, top, right, bottom.
 
     Read from the SVG itself, in Graphviz's coordinates (y grows downwards and
     the graph's bottom edge is at 0), so that what is drawn after the layout
-    lines up with what Graphviz drew.
+    lines up with what Graphviz drew.  With *rounded*, the boxes (drawn as
+    polygons) become rectangles with corners of that radius, as Graphviz's
+    own ``style=rounded`` draws them: it writes each such corner as a curve,
+    every coordinate through ``printf``, which cost a tenth of the stage row's time.
+    Returns the SVG, so changed, and the boxes.
     """
-    boxes = {}
+    boxes, parts, done = {}, [], 0
     opening = f'<g id="{prefix.replace("-", "&#45;")}'  # Graphviz writes the hyphens of ids as entities
     start = svg.find(opening)
     while start >= 0:
@@ -170,9 +174,21 @@ def node_boxes(svg: str, prefix: str) -> dict[str, tuple[float, float, float, fl
         if found and shape:
             numbers = list(map(float, shape.group(1).translate(_SEPARATORS).split()))
             xs, ys = numbers[0::2], numbers[1::2]
-            boxes[found.group(1).replace("&#45;", "-").removeprefix(prefix)] = (min(xs), min(ys), max(xs), max(ys))
+            left, top, right, bottom = min(xs), min(ys), max(xs), max(ys)
+            boxes[found.group(1).replace("&#45;", "-").removeprefix(prefix)] = (left, top, right, bottom)
+            polygon = svg.rfind("<polygon ", found.end(), shape.start())
+            if rounded and polygon >= 0:
+                radius = min(rounded, (right - left) / 3, (bottom - top) / 3)
+                parts += [
+                    svg[done:polygon],
+                    f'<rect x="{left:.2f}" y="{top:.2f}" width="{right - left:.2f}" height="{bottom - top:.2f}" '
+                    f'rx="{radius:.2f}"',
+                    svg[polygon + len("<polygon") : shape.start()],
+                ]
+                done = shape.end()
         start = svg.find(opening, start + 1)
-    return boxes
+    parts.append(svg[done:])
+    return "".join(parts), boxes
 
 
 def extend(svg: str, drawing: str, right: float, below: float) -> str:

@@ -197,6 +197,10 @@ def environment(
     env = Environment(
         loader=ChoiceLoader([FileSystemLoader(str(d)) for d in template_dirs(config)]),
         bytecode_cache=bytecode,
+        # A build renders with the templates it started with; the preview makes a new
+        # environment when a template changes.  Jinja would otherwise look at the file
+        # of every template a page uses (three or four) each time it renders a page.
+        auto_reload=False,
         autoescape=True,
         undefined=StrictUndefined,
         trim_blocks=True,
