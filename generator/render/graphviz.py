@@ -179,12 +179,8 @@ def node_boxes(svg: str, prefix: str, rounded: float = 0) -> tuple[str, dict[str
             polygon = svg.rfind("<polygon ", found.end(), shape.start())
             if rounded and polygon >= 0:
                 radius = min(rounded, (right - left) / 3, (bottom - top) / 3)
-                parts += [
-                    svg[done:polygon],
-                    f'<rect x="{left:.2f}" y="{top:.2f}" width="{right - left:.2f}" height="{bottom - top:.2f}" '
-                    f'rx="{radius:.2f}"',
-                    svg[polygon + len("<polygon") : shape.start()],
-                ]
+                rect = f'<rect x="{left:.2f}" y="{top:.2f}" width="{right - left:.2f}" height="{bottom - top:.2f}" rx="{radius:.2f}"'
+                parts += [svg[done:polygon], rect, svg[polygon + len("<polygon") : shape.start()]]
                 done = shape.end()
         start = svg.find(opening, start + 1)
     parts.append(svg[done:])
