@@ -1,7 +1,7 @@
 """Reading content files, reusing the parse of every file that did not change.
 
-A cold build parses every file; that work is independent per file, so above a
-few hundred files it is spread over forked worker processes.  Warm builds and
+A cold build reads and parses every file; that work is independent per file,
+so above a few hundred files it is spread over forked worker processes.  Warm builds and
 the dev server parse only what changed.  A file whose size, times and inode
 are those recorded last time is not even read (as git trusts its index); a
 file modified within two seconds of being read is always read again, because
@@ -27,13 +27,23 @@ PARALLEL_FROM = 300  # files to parse; below this, worker processes cost more th
 PARSE_CHUNK = 100  # files a parsing worker takes at a time
 
 
-def parse_and_check(item: tuple[Source, bytes]) -> tuple[Document | None, list[Diagnostic]]:
-    """Parse one file and check it against its schema: everything that needs no other file."""
+def parse_and_check(item: tuple[Source, bytes | None]) -> tuple[str | None, Document | None, list[Diagnostic]]:
+    """Parse one file and check it against its schema: everything that needs no other file.
+
+    Without its bytes (a file no earlier run knew, so nothing to compare them
+    with), the file is read here first: in a cold build that spreads the
+    reading over the parsing workers too.  Returns the content digest (None
+    for a file that cannot be read), the document and the file's problems.
+    """
     source, raw = item
+    if raw is None:
+        raw, unreadable = read_bytes(source)
+        if raw is None:
+            return None, None, unreadable
     document, problems = parse_source(source, raw)
-    if document is not None:
-        problems = problems + check_document(document)
-    return document, problems
+    if document is None:
+        return digest(raw), None, problems
+    return document.digest, document, problems + check_document(document)
 
 
 class Reader:
@@ -57,7 +67,7 @@ class Reader:
         *meanwhile*, if given, runs in this process while worker processes
         parse: work that would otherwise wait until the documents are in.
         """
-        pending: list[tuple[Source, bytes, str, Stamp | None]] = []
+        pending: list[tuple[Source, bytes | None, Stamp | None]] = []
         trusted_before = time.time_ns() - RACY_NS
         for source in sources:
             cached = self.previous.get(source.rel)
@@ -65,28 +75,33 @@ class Reader:
                 self.entries[source.rel] = cached
                 continue
             stamp = _stamp(source, trusted_before)
-            if cached is not None and stamp is not None and cached[3] == stamp:
+            if cached is None:  # nothing to compare its bytes with: whoever parses it reads it
+                pending.append((source, None, stamp))
+                continue
+            if stamp is not None and cached[3] == stamp:
                 self.entries[source.rel] = cached
                 continue
             raw, problems = read_bytes(source)
             if raw is None:
                 report.extend(problems)
                 continue
-            key = digest(raw)
-            if cached is not None and cached[0] == key:
+            if cached[0] == digest(raw):
                 if stamp == cached[3]:
                     self.entries[source.rel] = cached
                 else:  # remembered, so that the next build need not read it
                     self.entries[source.rel] = (*cached[:3], stamp)
                     self.changed = True
             else:
-                pending.append((source, raw, key, stamp))
+                pending.append((source, raw, stamp))
         if pending:
             self.changed = True
-            for (source, _, key, stamp), (document, problems) in zip(
-                pending, self._parse([(s, r) for s, r, _, _ in pending], meanwhile)
+            for (source, _, stamp), (key, document, problems) in zip(
+                pending, self._parse([(s, r) for s, r, _ in pending], meanwhile)
             ):
-                self.entries[source.rel] = (key, document, problems, stamp)
+                if key is None:  # could not be read
+                    report.extend(problems)
+                else:
+                    self.entries[source.rel] = (key, document, problems, stamp)
         self.changed = self.changed or self.entries.keys() != self.previous.keys()
         documents: list[Document] = []
         for source in sources:  # in file order, whatever order the work finished in
@@ -99,11 +114,11 @@ class Reader:
         return documents
 
     def _parse(
-        self, items: list[tuple[Source, bytes]], meanwhile: Callable[[], None] | None
-    ) -> list[tuple[Document | None, list[Diagnostic]]]:
+        self, items: list[tuple[Source, bytes | None]], meanwhile: Callable[[], None] | None
+    ) -> list[tuple[str | None, Document | None, list[Diagnostic]]]:
         global _PENDING
         workers = worker_count(self.workers, len(items) // 100)
-        _PENDING = items  # before the fork: the workers find the files' bytes in memory, not in a pipe
+        _PENDING = items  # before the fork: the workers find the files (or their bytes) in memory, not in a pipe
         try:
             pool = forked_pool(workers) if len(items) >= PARALLEL_FROM else None
             if pool is None:
@@ -120,7 +135,7 @@ class Reader:
             _PENDING = []
 
 
-_PENDING: list[tuple[Source, bytes]] = []  # what the forked parsing workers work on, by index
+_PENDING: list[tuple[Source, bytes | None]] = []  # what the forked parsing workers work on, by index
 
 
 def _parse_pending(index: int) -> bytes:
@@ -131,13 +146,13 @@ def _parse_pending(index: int) -> bytes:
     pickle: at 10,000 journeys the main process spent more than a second
     unpickling what the workers sent.
     """
-    document, problems = parse_and_check(_PENDING[index])
-    return marshal.dumps((document.plain() if document else None, [p.plain() for p in problems]))
+    key, document, problems = parse_and_check(_PENDING[index])
+    return marshal.dumps((key, document.plain() if document else None, [p.plain() for p in problems]))
 
 
-def _unpack(sent: bytes) -> tuple[Document | None, list[Diagnostic]]:
-    document, problems = marshal.loads(sent)
-    return Document.from_plain(document) if document else None, [Diagnostic.from_plain(p) for p in problems]
+def _unpack(sent: bytes) -> tuple[str | None, Document | None, list[Diagnostic]]:
+    key, document, problems = marshal.loads(sent)
+    return key, Document.from_plain(document) if document else None, [Diagnostic.from_plain(p) for p in problems]
 
 
 def _stamp(source: Source, trusted_before: int) -> Stamp | None:

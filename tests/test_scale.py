@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -192,12 +193,19 @@ def test_parallel_parsing_reports_what_serial_parsing_reports(tmp_path: Path) ->
     journeys[3].write_text(journeys[3].read_text("utf-8").replace("stages:", "stages: [", 1), "utf-8")  # YAML syntax
     journeys[7].write_text(journeys[7].read_text("utf-8").replace("emotion: ", "emotion: 9", 1), "utf-8")  # schema
     journeys[9].write_text(journeys[9].read_text("utf-8").replace("title:", "title: A\ntitle:", 1), "utf-8")  # duplicate key
+    # Files no earlier build knew are read by whoever parses them, the workers included.
+    os.mkfifo(root / "content/touchpoints/a-pipe.md")  # not read at all (it would hang the build)
+    (root / "content/personas/latin-1.md").write_bytes(b"---\nname: Jos\xe9\nrole: user\n---\n")
     asked: list[tuple[Path, Path | None]] = []
     serial = load(Options(root=root, workers=1, use_cache=False), prepare=lambda c, d: asked.append((c.root, d)))
     assert asked == []  # nothing runs "while the workers parse" when there are none
     parallel = load(Options(root=root, workers=2, use_cache=False), prepare=lambda c, d: asked.append((c.root, d)))
     assert asked == [(root, None)]  # once, with the settings and no cache folder (--no-cache)
-    assert serial.report.errors >= 3
+    assert serial.report.errors >= 5
+    assert "content/touchpoints/a-pipe.md:1:1: error: not a regular file (a named pipe); it was not read" in [
+        d.format() for d in parallel.report.items
+    ]
+    assert any(d.format().startswith("content/personas/latin-1.md:2:") for d in parallel.report.items)
     assert [d.format() for d in parallel.report.items] == [d.format() for d in serial.report.items]
     assert parallel.documents == serial.documents
 
