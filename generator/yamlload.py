@@ -258,7 +258,7 @@ class _Builder:
     ) -> dict:
         """A mapping's data; *skip* names keys already set where this mapping is merged in (they win)."""
         result: dict[str, object] = {}
-        first_seen: dict[str, int] = {}
+        first_seen: dict[str, Node] = {}  # where each key was written: a position is worked out only when needed
         merges: list[tuple[Node, Node]] = []
         for key_node, value_node in node.value:
             if key_node.tag == _T + "merge":
@@ -274,20 +274,20 @@ class _Builder:
             if key in skip:
                 continue
             self._check_text(key_node)
-            line, col = self._pos(key_node)
             if key in first_seen:
+                line, col = self._pos(key_node)
                 self.problems.append(
                     YamlProblem(
-                        f"duplicate key '{key}' (first at line {first_seen[key]}); "
+                        f"duplicate key '{key}' (first at line {self._pos(first_seen[key])[0]}); "
                         "YAML would silently keep only the last one",
                         line - 1,
                         col - 1,
                     )
                 )
                 continue
-            first_seen[key] = line
+            first_seen[key] = key_node
             if self.record or not path:
-                self.positions.keys[path + (key,)] = (line, col)
+                self.positions.keys[path + (key,)] = self._pos(key_node)
             result[key] = self.build(value_node, path + (key,), depth + 1, active)
         for key_node, value_node in merges:
             sources = value_node.value if isinstance(value_node, SequenceNode) else [value_node]

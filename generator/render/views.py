@@ -7,9 +7,9 @@ lives here where it can be tested without HTML.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-
 from urllib.parse import quote
 
 from jinja2 import pass_context
@@ -80,10 +80,10 @@ class Feeling:
     """An emotion shown as number, mark and word (never colour alone)."""
 
     value: float | None
+    level: int | None = field(init=False, compare=False)  # worked out once: every cell asks for it three times
 
-    @property
-    def level(self) -> int | None:
-        return None if self.value is None else emotion_level(self.value)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "level", None if self.value is None else emotion_level(self.value))
 
     @property
     def mark(self) -> str:
@@ -229,7 +229,20 @@ _EMOTION_HTML: dict[int | None, Markup] = {v: _emotion_html(Feeling(v)) for v in
 
 
 def visibility_html(value: str) -> Markup:
-    return Markup(f'<span class="band band-{value}">{_VISIBILITY[value]}</span>')
+    return _VISIBILITY_HTML[value]
+
+
+_VISIBILITY_HTML = {value: Markup(f'<span class="band band-{value}">{text}</span>') for value, text in _VISIBILITY.items()}
+_MARKUP_CHARACTERS = re.compile("[&<>\"']")
+
+
+def _h(text: str) -> str:
+    """*text* escaped as Jinja escapes it, as plain text for building a larger snippet.
+
+    ``markupsafe.escape`` makes a ``Markup`` object of every piece, which cost
+    more than the escaping itself: list pages escape thousands of names a page.
+    """
+    return str(escape(text)) if _MARKUP_CHARACTERS.search(text) else text
 
 
 def kind_html(kind: str) -> Markup:
@@ -241,7 +254,7 @@ def persona_chip(context: Context, slug: str) -> Markup:
     persona = context["site"].personas[slug]
     href = context["links"].persona(slug)
     return Markup(
-        f'<a class="chip role-{persona.role}" href="{href}">{escape(persona.name)} '
+        f'<a class="chip role-{persona.role}" href="{href}">{_h(persona.name)} '
         f'<span class="chip-role">{persona.role}</span></a>'
     )
 
@@ -279,23 +292,23 @@ def interaction_rows(
         href = links.interaction(i)
         cells = ["<tr>"]
         if show_journey:
-            cells.append(f'<td><a href="{href}">{escape(site.journeys[i.journey].title)}</a></td>')
+            cells.append(f'<td><a href="{href}">{_h(site.journeys[i.journey].title)}</a></td>')
         if show_stage:
-            cells.append(f'<td><a href="{links.stage(i.stage)}">{escape(stage_titles[i.stage])}</a></td>')
+            cells.append(f'<td><a href="{links.stage(i.stage)}">{_h(stage_titles[i.stage])}</a></td>')
         if show_persona:
             if i.persona:
-                cells.append(f'<td><a href="{links.persona(i.persona)}">{escape(site.personas[i.persona].name)}</a></td>')
+                cells.append(f'<td><a href="{links.persona(i.persona)}">{_h(site.personas[i.persona].name)}</a></td>')
             else:
                 cells.append('<td><span class="muted">—</span></td>')
-        action = escape(i.action) if show_journey else Markup(f'<a href="{href}">{escape(i.action)}</a>')
+        action = _h(i.action) if show_journey else Markup(f'<a href="{href}">{_h(i.action)}</a>')
         cells.append(f"<td>{action}{_STAR if i.moment_of_truth else ''}</td>")
         if show_touchpoint:
-            cells.append(f'<td><a href="{links.touchpoint(i.touchpoint)}">{escape(site.touchpoints[i.touchpoint].name)}</a></td>')
+            cells.append(f'<td><a href="{links.touchpoint(i.touchpoint)}">{_h(site.touchpoints[i.touchpoint].name)}</a></td>')
         cells.append(f"<td>{visibility_html(i.visibility)}</td><td>{emotion_html(i.emotion)}</td><td>")
         if i.pain:
-            cells.append(f'<span class="pain">{escape(i.pain)}</span> ')
+            cells.append(f'<span class="pain">{_h(i.pain)}</span> ')
         if i.opportunity:
-            cells.append(f'<span class="opportunity">{escape(i.opportunity)}</span>')
+            cells.append(f'<span class="opportunity">{_h(i.opportunity)}</span>')
         cells.append("</td></tr>")
         rows.append("".join(cells))
     return Markup("\n".join(rows))
@@ -321,14 +334,14 @@ def journey_map_table(context: Context, m: JourneyMap) -> Markup:
     of the page's templating time, and a catalogue has a journey page per journey.
     """
     site, links, titles = context["site"], context["links"], context["stage_titles"]
-    names = {t: escape(site.touchpoints[t].name) for cell in m.touchpoints for t in cell}  # each shown twice
-    stages = "".join(f'<th scope="col"><a href="{links.stage(s)}">{escape(titles[s])}</a></th>' for s in m.stages)
-    rows = [_lane("lane-goal", "Goal", (f"<td>{escape(g)}</td>" for g in m.goals))]
+    names = {t: _h(site.touchpoints[t].name) for cell in m.touchpoints for t in cell}  # each shown twice
+    stages = "".join(f'<th scope="col"><a href="{links.stage(s)}">{_h(titles[s])}</a></th>' for s in m.stages)
+    rows = [_lane("lane-goal", "Goal", (f"<td>{_h(g)}</td>" for g in m.goals))]
     for lane in m.actions:
-        title = f'<a href="{links.persona(lane.persona)}">{escape(lane.title)}</a>' if lane.persona else escape(lane.title)
+        title = f'<a href="{links.persona(lane.persona)}">{_h(lane.title)}</a>' if lane.persona else _h(lane.title)
         cells = (
             _cell(
-                f'<li id="{i.anchor}" class="e{"-none" if i.emotion is None else i.emotion + 2}">{escape(i.action)}'
+                f'<li id="{i.anchor}" class="e{"-none" if i.emotion is None else i.emotion + 2}">{_h(i.action)}'
                 f'{_STAR if i.moment_of_truth else ""} {emotion_html(i.emotion)}</li>'
                 for i in cell
             )
@@ -340,28 +353,28 @@ def journey_map_table(context: Context, m: JourneyMap) -> Markup:
         (_cell(f'<li><a href="{links.touchpoint(t)}">{names[t]}</a></li>' for t in cell) for cell in m.touchpoints),
     ))
     for band in m.bands:
-        label = f'<span class="line-label">{escape(band.line_after)} below</span>' if band.line_after else ""
+        label = f'<span class="line-label">{_h(band.line_after)} below</span>' if band.line_after else ""
         cells = (
             _cell(
                 f'<li><a href="{links.touchpoint(i.touchpoint)}">{names[i.touchpoint]}</a>'
-                f'<span class="band-action">: {escape(i.action)}</span></li>'
+                f'<span class="band-action">: {_h(i.action)}</span></li>'
                 for i in cell
             )
             for cell in band.cells
         )
         css = f"lane-band band-row-{band.key}{' line-below' if band.line_after else ''}"
-        rows.append(_lane(css, f"{escape(band.title)}{label}", cells, tall=True))
+        rows.append(_lane(css, f"{_h(band.title)}{label}", cells, tall=True))
     rows += [
         _lane("lane-emotion", "Emotion (average)", (f'<td class="{f.css}">{emotion_html(f)}</td>' for f in m.emotions)),
-        _lane("lane-pains", "Pains", (_cell(f"<li>{escape(i.pain)}</li>" for i in cell) for cell in m.pains)),
+        _lane("lane-pains", "Pains", (_cell(f"<li>{_h(i.pain)}</li>" for i in cell) for cell in m.pains)),
         _lane(
             "lane-opportunities", "Opportunities",
-            (_cell(f"<li>{escape(i.opportunity)}</li>" for i in cell) for cell in m.opportunities),
+            (_cell(f"<li>{_h(i.opportunity)}</li>" for i in cell) for cell in m.opportunities),
         ),
-        _lane("lane-moments", "Moments of truth", (_cell(f"<li>★ {escape(i.action)}</li>" for i in cell) for cell in m.moments)),
+        _lane("lane-moments", "Moments of truth", (_cell(f"<li>★ {_h(i.action)}</li>" for i in cell) for cell in m.moments)),
         _lane(
             "lane-indicators", "Indicators",
-            (_cell(f"<li>{kind_html(ind.kind)} {escape(ind.name)}</li>" for ind in cell) for cell in m.indicators),
+            (_cell(f"<li>{kind_html(ind.kind)} {_h(ind.name)}</li>" for ind in cell) for cell in m.indicators),
         ),
     ]
     return Markup(
@@ -376,10 +389,10 @@ def interaction_list(context: Context, items: Sequence[Interaction]) -> Markup:
     site, links = context["site"], context["links"]
     rows = ['<ul class="interactions">\n']
     for i in items:
-        who = f'<a href="{links.persona(i.persona)}">{escape(site.personas[i.persona].name)}</a>: ' if i.persona else ""
+        who = f'<a href="{links.persona(i.persona)}">{_h(site.personas[i.persona].name)}</a>: ' if i.persona else ""
         rows.append(
-            f'      <li>{who}{escape(i.action)} <span class="muted">at</span> '
-            f'<a href="{links.touchpoint(i.touchpoint)}">{escape(site.touchpoints[i.touchpoint].name)}</a> '
+            f'      <li>{who}{_h(i.action)} <span class="muted">at</span> '
+            f'<a href="{links.touchpoint(i.touchpoint)}">{_h(site.touchpoints[i.touchpoint].name)}</a> '
             f"{visibility_html(i.visibility)} {emotion_html(i.emotion)}{_STAR if i.moment_of_truth else ''}</li>\n"
         )
     rows.append("    </ul>")
@@ -392,7 +405,7 @@ def emotion_strip(context: Context, travel: PersonaJourney) -> Markup:
     links, titles = context["links"], context["stage_titles"]
     slug = travel.journey.slug
     head = "".join(
-        f'<th scope="col"><a href="{links.journey(slug, f"stage-{stage_id}")}">{escape(titles[stage_id])}</a></th>'
+        f'<th scope="col"><a href="{links.journey(slug, f"stage-{stage_id}")}">{_h(titles[stage_id])}</a></th>'
         for stage_id, _, _ in travel.by_stage
     )
     cells = "".join(
