@@ -1,5 +1,6 @@
 """Worker processes for the two phases that are independent per item (parsing and
-rendering), and the garbage collector around the model they share.
+rendering), a process for work that only writes files while the main process goes
+on alone (:func:`meanwhile`), and the garbage collector around the model they share.
 
 Workers are forked, so they inherit the model and the renderer instead of
 receiving them pickled.  Interrupts are left to the main process, which stops
@@ -12,7 +13,8 @@ import gc
 import multiprocessing
 import os
 import signal
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from multiprocessing.pool import Pool
 
@@ -71,3 +73,37 @@ def paused_gc(freeze: bool = False) -> Iterator[None]:
             gc.freeze()
         if enabled:
             gc.enable()
+
+
+@contextmanager
+def meanwhile(work: Callable[[], None] | None) -> Iterator[None]:
+    """Run *work* in a forked process while the block runs, and wait for it at the end.
+
+    For work whose result is only files (the build cache's parsed documents)
+    while the main process goes on alone (validation and the model) and the
+    other core would idle.  The child has a snapshot of the memory, so later
+    changes do not reach it, and it ignores Ctrl+C: it finishes its files (each
+    written whole) and the main process, which waits for it, then stops.  In
+    a process with threads (the preview) forking is not safe: the work then
+    runs first, in this process.
+    """
+    if work is None:
+        yield
+        return
+    if "fork" not in multiprocessing.get_all_start_methods() or threading.active_count() > 1:
+        work()
+        yield
+        return
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child; coverage cannot follow it
+        status = 1
+        try:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            work()
+            status = 0
+        finally:
+            os._exit(status)  # no atexit handlers, no flushing the parent's buffers a second time
+    try:
+        yield
+    finally:
+        os.waitpid(pid, 0)

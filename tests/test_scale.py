@@ -249,3 +249,33 @@ def test_the_benchmark_reports_the_median_cold_build_with_its_runs_in_order(
         assert result["runs"] == seconds  # every run, in the order run
     else:
         assert "runs" not in result  # one run is its own record
+
+
+def test_work_done_meanwhile_runs_in_another_process_and_is_done_when_the_block_ends(tmp_path: Path) -> None:
+    """The build cache's documents are written by a forked process while validation runs."""
+    import threading
+    import time
+
+    from generator.parallel import meanwhile
+
+    done = tmp_path / "done"
+
+    def work() -> None:
+        time.sleep(0.2)
+        done.write_text(str(os.getpid()), encoding="utf-8")
+
+    with meanwhile(work):
+        assert not done.exists()  # not run first: the block goes on while it runs
+    assert done.read_text(encoding="utf-8") not in ("", str(os.getpid()))  # finished, by another process
+    done.unlink()
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:  # with threads (the preview server), no fork: the work runs first, here
+        with meanwhile(work):
+            assert done.read_text(encoding="utf-8") == str(os.getpid())
+    finally:
+        stop.set()
+        other.join()
+    with meanwhile(None):
+        pass
