@@ -43,7 +43,7 @@ def prepare(config: SiteConfig, cache_dir: Path | None) -> None:
     if cache_dir is not None:
         compile_templates(config, cache_dir)
     Markdown(())  # imports the Markdown parser and its plugins
-    graphviz.warm_up(diagram.FONT)
+    graphviz.warm_up(bands.FONT)
 
 
 class Renderer:

@@ -17,8 +17,8 @@ from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
 from ..model import Indicator, Interaction, Journey, Site, average, emotion_level, felt
+from .bands import EMOTION_MARK, EMOTION_WORD
 from .charts import signed
-from .diagram import EMOTION_MARK, EMOTION_WORD
 
 
 class Links:
