@@ -238,9 +238,9 @@ def _lanes(plan: Plan, tops: Sequence[float], left: float, right: float, end: fl
     out = ['<g id="lanes" class="diagram-lanes">\n']
     for (band, label), top, height in zip(BANDS, tops, plan.heights):
         inner = height - (CAPTION if band in LINES else 0)
-        y = top + PAD + inner / 2 + BASELINE
+        y = top + PAD + inner / 2 + BASELINE  # centred under the row's "Stage", which ends GAP / 2 short of *right*
         out.append(
-            f'<text text-anchor="middle" x="{_n((left + right) / 2)}" y="{_n(y)}" font-family="{FONT}" '
+            f'<text text-anchor="middle" x="{_n((left + right - GAP / 2) / 2)}" y="{_n(y)}" font-family="{FONT}" '
             f'font-weight="bold" font-size="{FONT_SIZE}">{_x(label)}</text>\n'
         )
         line = top + height + 2 * PAD
