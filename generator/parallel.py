@@ -9,6 +9,7 @@ the pool and cleans up the output's staging folder.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import multiprocessing
 import os
@@ -90,11 +91,14 @@ def meanwhile(work: Callable[[], None] | None) -> Iterator[None]:
     if work is None:
         yield
         return
-    if "fork" not in multiprocessing.get_all_start_methods() or threading.active_count() > 1:
+    pid = -1
+    if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
+        with contextlib.suppress(OSError):  # no process to spare (a limit on processes, memory): then here
+            pid = os.fork()
+    if pid < 0:
         work()
         yield
         return
-    pid = os.fork()
     if pid == 0:  # pragma: no cover - the child; coverage cannot follow it
         status = 1
         try:

@@ -251,7 +251,9 @@ def test_the_benchmark_reports_the_median_cold_build_with_its_runs_in_order(
         assert "runs" not in result  # one run is its own record
 
 
-def test_work_done_meanwhile_runs_in_another_process_and_is_done_when_the_block_ends(tmp_path: Path) -> None:
+def test_work_done_meanwhile_runs_in_another_process_and_is_done_when_the_block_ends(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The build cache's documents are written by a forked process while validation runs."""
     import threading
     import time
@@ -277,5 +279,13 @@ def test_work_done_meanwhile_runs_in_another_process_and_is_done_when_the_block_
     finally:
         stop.set()
         other.join()
+    done.unlink()
+
+    def no_fork() -> int:
+        raise BlockingIOError("fork: Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    with meanwhile(work):  # no process to spare: the work runs first, here
+        assert done.read_text(encoding="utf-8") == str(os.getpid())
     with meanwhile(None):
         pass
