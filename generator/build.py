@@ -174,7 +174,8 @@ def _load(
         documents = reader.read(sources, report, partial(prepare, config, cache.folder) if prepare else None)
     # The parsed documents go into the build cache from another process while this one
     # validates and models them (at 10,000 journeys writing them takes 0.3 s).
-    with meanwhile(partial(cache.save_documents, reader.entries, reader.previous) if reader.changed else None):
+    saving = reader.changed and cache.folder is not None
+    with meanwhile(partial(cache.save_documents, reader.entries, reader.previous) if saving else None):
         with timings.phase("validate"):
             loaded_paths = {d.rel for d in documents}
             unreadable = [(s.kind, s.slug) for s in sources if s.rel not in loaded_paths]

@@ -83,31 +83,46 @@ def meanwhile(work: Callable[[], None] | None) -> Iterator[None]:
     For work whose result is only files (the build cache's parsed documents)
     while the main process goes on alone (validation and the model) and the
     other core would idle.  The child has a snapshot of the memory, so later
-    changes do not reach it, and it ignores Ctrl+C: it finishes its files (each
-    written whole) and the main process, which waits for it, then stops.  In
-    a process with threads (the preview) forking is not safe: the work then
-    runs first, in this process.
+    changes do not reach it.  It ignores Ctrl+C and SIGTERM (held back while
+    forking, so that none can arrive in between): it finishes its files and
+    the main process, which waits for it, then stops.  In a process with
+    threads (the preview) forking is not safe, and a process may not be able
+    to fork at all: the work then runs first, in this process.
     """
     if work is None:
         yield
         return
     pid = -1
     if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
-        with contextlib.suppress(OSError):  # no process to spare (a limit on processes, memory): then here
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+        try:
             pid = os.fork()
+        except OSError:  # no process to spare (a limit on processes, no memory)
+            pass
+        if pid == 0:  # pragma: no cover - the child; coverage cannot follow it
+            _run_child(work, held)
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
     if pid < 0:
         work()
         yield
         return
-    if pid == 0:  # pragma: no cover - the child; coverage cannot follow it
-        status = 1
-        try:
-            signal.signal(signal.SIGINT, signal.SIG_IGN)
-            work()
-            status = 0
-        finally:
-            os._exit(status)  # no atexit handlers, no flushing the parent's buffers a second time
     try:
         yield
     finally:
-        os.waitpid(pid, 0)
+        with contextlib.suppress(ChildProcessError):  # already reaped: SIGCHLD ignored by whoever started us
+            os.waitpid(pid, 0)
+
+
+def _run_child(work: Callable[[], None], held: set[int | signal.Signals]) -> None:  # pragma: no cover - in the child
+    status = 1
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+        work()
+        status = 0
+    except BaseException as exc:  # noqa: BLE001 - only a cache write is lost: say so in one line, as the build goes on
+        with contextlib.suppress(BaseException):
+            os.write(2, f"warning: the build cache was not saved: {exc!r}\n".encode("utf-8", "replace"))
+    finally:
+        os._exit(status)  # no atexit handlers, no flushing the parent's buffers a second time

@@ -94,14 +94,14 @@ class Reader:
             else:
                 pending.append((source, raw, stamp))
         if pending:
-            self.changed = True
             for (source, _, stamp), (key, document, problems) in zip(
                 pending, self._parse([(s, r) for s, r, _ in pending], meanwhile)
             ):
-                if key is None:  # could not be read
+                if key is None:  # could not be read: nothing to remember
                     report.extend(problems)
                 else:
                     self.entries[source.rel] = (key, document, problems, stamp)
+                    self.changed = True
         self.changed = self.changed or self.entries.keys() != self.previous.keys()
         documents: list[Document] = []
         for source in sources:  # in file order, whatever order the work finished in

@@ -101,6 +101,21 @@ def test_a_named_pipe_or_a_device_is_never_read(cli, make_site, kind) -> None:
 
 
 @pytest.mark.timeout(60)
+def test_a_file_that_stays_unreadable_does_not_make_every_build_save_the_cache(make_site, monkeypatch) -> None:
+    from generator.build import Options, load
+
+    site = make_site()
+    os.mkfifo(site / "content/touchpoints/special.md")
+    assert load(Options(root=site)).report.errors == 1
+    assert sorted((site / ".journeydocs-cache").glob("documents-*.marshal"))  # the readable files, remembered
+    forks: list[int] = []
+    real_fork = os.fork
+    monkeypatch.setattr(os, "fork", lambda: (forks.append(1), real_fork())[1])
+    assert load(Options(root=site)).report.errors == 1  # the pipe is reported again
+    assert forks == []  # nothing new to remember, so no process is started to save it
+
+
+@pytest.mark.timeout(60)
 def test_the_size_limit_holds_when_the_size_lies(cli, make_site, monkeypatch) -> None:
     """Files in /proc say they hold 0 bytes: the read itself must stop at the limit."""
     maps = Path(f"/proc/{os.getpid()}/maps")

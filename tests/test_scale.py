@@ -289,3 +289,21 @@ def test_work_done_meanwhile_runs_in_another_process_and_is_done_when_the_block_
         assert done.read_text(encoding="utf-8") == str(os.getpid())
     with meanwhile(None):
         pass
+
+
+def test_work_done_meanwhile_survives_sigchld_ignored_and_keeps_signals_held_back_only_while_forking(
+    tmp_path: Path,
+) -> None:
+    """Started with SIGCHLD ignored, the kernel reaps the child itself: waiting for it is no error."""
+    import signal
+
+    from generator.parallel import meanwhile
+
+    before = signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+    try:
+        with meanwhile(lambda: (tmp_path / "done").write_text("1", encoding="utf-8")):
+            pass
+    finally:
+        signal.signal(signal.SIGCHLD, before)
+    assert (tmp_path / "done").read_text(encoding="utf-8") == "1"
+    assert not signal.pthread_sigmask(signal.SIG_BLOCK, set()) & {signal.SIGINT, signal.SIGTERM}

@@ -56,8 +56,8 @@ def _esc_attr(text: str) -> str:
 def dot_source(site: Site, journey: Journey, plan: bands.Plan | None = None) -> str:
     """The DOT text of a journey's stage row: the stage boxes, the flow and its bridges.
 
-    One rank of boxes (and one above for the bridges' labels) keeps the layout
-    cheap.  Each box is at least as wide as its column's widest touchpoint box
+    One rank of boxes (and the ranks above for the bridges' labels) keeps the
+    layout cheap.  Each box is at least as wide as its column's widest touchpoint box
     (*plan*, from :func:`.bands.plan`), so the columns drawn under the boxes
     afterwards fit; the gap between boxes is where two columns meet.
     """

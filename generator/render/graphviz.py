@@ -147,7 +147,7 @@ def render_svg(dot: str, title: str, description: str) -> str:
     svg = _COMMENT_RE.sub("", data.decode("utf-8"))
     head = f"\n<title>{html.escape(title)}</title>\n<desc>{html.escape(description)}</desc>"
     # Graphviz titles the graph and every node and edge with internal names
-    # ("journey", "C0", "S0->S1") that browsers would show as tooltips;
+    # ("journey", "S0", "S0->S1") that browsers would show as tooltips;
     # the document gets a real title and description instead, as its first children.
     svg = _NODE_TITLE_RE.sub("", svg)
     start = svg.index(">", svg.index("<svg")) + 1
