@@ -87,8 +87,8 @@ def clip(text: str, limit: int = LABEL_LIMIT) -> str:
 
 
 @functools.lru_cache(maxsize=8192)  # names recur across a catalogue's journeys and bands
-def text_width(text: str, size: float = FONT_SIZE) -> float:
-    """How wide *text* is set in Helvetica at *size* points, erring wide.
+def text_width(text: str) -> float:
+    """How wide *text* is set in 11 pt Helvetica, erring wide.
 
     Letters with accents count as their base letter; wide (East Asian)
     characters as a full em, and other characters outside ASCII (the emotion
@@ -107,7 +107,11 @@ def text_width(text: str, size: float = FONT_SIZE) -> float:
             continue
         else:
             total += 1000
-    return total * size / 1000 * SAFETY
+    return total * FONT_SIZE / 1000 * SAFETY
+
+
+# The lane labels' column on the left, as wide as the widest label (bold is about a tenth wider).
+LANE_WIDTH = max(text_width(label) for _, label in BANDS) * 1.1 + 2 * PAD
 
 
 def level(mean: float | None) -> int | None:
@@ -139,11 +143,6 @@ class Plan(NamedTuple):
 
     columns: tuple[Column, ...]
     heights: tuple[int, int, int]  # of each band's boxes and the spacing around them
-
-    @property
-    def lane_width(self) -> float:
-        widest = max(text_width(label) for _, label in BANDS) * 1.1  # bold is about a tenth wider
-        return widest + 2 * PAD
 
     @property
     def height(self) -> float:
@@ -220,7 +219,7 @@ def draw(plan: Plan, stages: Mapping[str, tuple[float, float]], bottom: float) -
     for height in plan.heights:
         tops.append(top)
         top += height + 2 * PAD
-    out = [_lanes(plan, tops, edges[0] - plan.lane_width, edges[0], edges[-1])]
+    out = [_lanes(plan, tops, edges[0] - LANE_WIDTH, edges[0], edges[-1])]
     for n, column in enumerate(plan.columns):
         out.append(_column(column, spans[n], tops))
     return "\n".join(out) + "\n", edges[-1]

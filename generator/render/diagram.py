@@ -27,7 +27,16 @@ from .. import code_identity
 from ..model import Journey, Site, felt
 from ..write import atomic_write
 from . import bands, graphviz
-from .bands import EMOTION_FILL, EMOTION_MARK, EMOTION_WORD, FONT, GAP, clip, level
+from .bands import (
+    EMOTION_FILL,
+    EMOTION_MARK,
+    EMOTION_WORD,
+    FONT,
+    GAP,
+    LANE_WIDTH,
+    clip,
+    level,
+)
 
 ROUNDED = 12  # the radius of a stage box's corners, in points, as Graphviz's own style=rounded
 
@@ -68,7 +77,7 @@ def dot_source(site: Site, journey: Journey, plan: bands.Plan | None = None) -> 
         f'graph [nodesep={GAP / 72:.4f}, ranksep=0.25, pad=0.2, fontname="{FONT}", bgcolor="white", id="diagram"];',
         f'node [fontname="{FONT}", fontsize=11, shape=plaintext, margin=0];',
         f'edge [fontname="{FONT}", fontsize=10, color="#444444"];',
-        f'L_stage [label=<<B>Stage</B>>, width={(plan.lane_width - GAP / 2) / 72:.4f}, id="lane-stage"];',
+        f'L_stage [label=<<B>Stage</B>>, width={(LANE_WIDTH - GAP / 2) / 72:.4f}, id="lane-stage"];',
         # What every stage box shares, said once: Graphviz reads fewer tokens and sets fewer attributes.
         'node [shape=box, style=filled, margin="0.15,0.06", target="_top"];',  # rounded afterwards: see render
     ]
