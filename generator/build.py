@@ -9,6 +9,7 @@ inputs did not change; each phase is timed for the benchmark.
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -40,6 +41,7 @@ from .render.templates import (
     static_files,
     unused_templates,
 )
+from .safefile import printable
 from .search import FOLDER, index_site
 from .validate import validate
 from .write import (
@@ -174,7 +176,7 @@ def _load(
         documents = reader.read(sources, report, partial(prepare, config, cache.folder) if prepare else None)
     # The parsed documents go into the build cache from another process while this one
     # validates and models them (at 10,000 journeys writing them takes 0.3 s).
-    saving = reader.changed and cache.folder is not None
+    saving = reader.changed and cache.writable  # a cache restored read-only takes nothing new
     with meanwhile(partial(cache.save_documents, reader.entries, reader.previous) if saving else None):
         with timings.phase("validate"):
             loaded_paths = {d.rel for d in documents}
@@ -216,21 +218,31 @@ def global_digest(config: SiteConfig, options: Options, built: str | None) -> st
     h = hashlib.blake2b(digest_size=16)
     h.update(f"{code_identity()}\0{options.drafts}\0{config.base_url}\0{config.search}\0{built}\0".encode())
     h.update(config.config_path.read_bytes())
-    _hash_files(h, effective_templates(config))
+    _hash_files(h, effective_templates(config), config.root)
     return h.hexdigest()
 
 
 def static_digest(config: SiteConfig) -> str:
     """The static files the ``static`` job copies: the default theme's with the theme's over them."""
     h = hashlib.blake2b(digest_size=16)
-    _hash_files(h, static_files(config))
+    _hash_files(h, static_files(config), config.root)
     return h.hexdigest()
 
 
-def _hash_files(h: hashlib.blake2b, files: dict[str, Path]) -> None:
-    """Hash each name and content, lengths first, so no two sets of files hash the same bytes."""
+def _hash_files(h: hashlib.blake2b, files: dict[str, Path], root: Path) -> None:
+    """Hash each name and content, lengths first, so no two sets of files hash the same bytes.
+
+    A theme file that cannot be read is the site's problem, reported at the
+    file like any other (not as the output that could not be written).
+    """
     for rel, path in files.items():
-        name, data = rel.encode(), path.read_bytes()
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            report = Report()
+            report.error(printable(os.path.relpath(path, root)), 1, 1, f"cannot read the file: {exc.strerror or exc}")
+            raise ContentError(report) from None
+        name = rel.encode()
         h.update(b"%d\0%d\0" % (len(name), len(data)) + name + data)
 
 

@@ -206,3 +206,14 @@ def test_unused_templates_rule(make_site, files: dict[str, str | bytes], warned:
 
     site = make_site(files)
     assert [d.path for d in unused_templates(load_config(site))] == warned
+
+
+def test_a_template_that_cannot_be_read_is_reported_at_the_file(make_site, cli) -> None:
+    """Its bytes go into every page's fingerprint; an unreadable one is the site's problem, not the output's."""
+    site = make_site()
+    (site / "templates").mkdir()
+    (site / "templates/journey.html").symlink_to("/proc/self/mem")  # a file even root cannot read
+    result = cli("build", "--site", site)
+    assert result.exit_code == 1
+    assert "templates/journey.html:1:1: error: cannot read the file: " in result.output
+    assert "cannot write" not in result.output and not (site / "public").exists()
