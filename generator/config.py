@@ -34,12 +34,11 @@ from .diagnostics import (
     did_you_mean,
     one_of,
 )
-from .safefile import NotReadable, printable, read_regular
+from .safefile import MAX_FILE_BYTES, NotReadable, printable, read_regular
 from .tomlpos import decode_position as _decode_position
 from .tomlpos import locate as _locate
 
 CONFIG_NAME = "site.toml"
-MAX_CONFIG_BYTES = 10 * 1024 * 1024  # as content files
 SLUG_RE = re.compile(r"^[a-z0-9-]+\Z")  # as the content format says: lower-case [a-z0-9-] (\Z: no final line break)
 SLUG_RULE = "lower-case letters a-z, digits 0-9 and hyphens"
 
@@ -139,7 +138,7 @@ def load_config(root: Path) -> SiteConfig:
     report = Report()
     rel = CONFIG_NAME
     try:
-        text = read_regular(path, MAX_CONFIG_BYTES).decode("utf-8-sig")  # a pipe or a device would hang here
+        text = read_regular(path, MAX_FILE_BYTES).decode("utf-8-sig")  # a pipe or a device would hang here
     except FileNotFoundError:  # no file, so no position in it: a plain error (exit 1)
         folder = printable(os.path.abspath(root))
         raise JourneydocsError(f"no {CONFIG_NAME} in {folder}: run journeys in a site folder, or pass --site") from None

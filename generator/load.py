@@ -17,14 +17,13 @@ from pathlib import Path
 
 from .config import SLUG_RULE, slugify
 from .diagnostics import Diagnostic, Severity
-from .safefile import NotReadable, printable, read_regular
+from .safefile import MAX_FILE_BYTES, NotReadable, printable, read_regular
 from .yamlload import CONTROL_RE, Positions, YamlProblem, parse
 
 KINDS = {"journeys": "journey", "personas": "persona", "touchpoints": "touchpoint"}  # folder -> kind
 FOLDERS = {kind: folder for folder, kind in KINDS.items()}  # kind -> folder under content/
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 YAML_SUFFIXES = (".yaml", ".yml")
-MAX_FILE_BYTES = 10 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)

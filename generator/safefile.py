@@ -15,6 +15,9 @@ import stat
 from pathlib import Path
 
 
+MAX_FILE_BYTES = 10 * 1024 * 1024  # a content file or site.toml: far above any real one
+
+
 class NotReadable(Exception):
     """Why a file was not read, worded for the author (its path is added by the caller)."""
 
