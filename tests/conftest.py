@@ -163,6 +163,18 @@ def clean_build(site: Path, output: Path, search: bool = False) -> Path:
     return build(Options(root=site, output=output, search=search, use_cache=False)).output
 
 
+def errors(output: str) -> list[str]:
+    """The error lines of a command's output (``path:line:col: error: …``)."""
+    return [line for line in output.splitlines() if ": error: " in line]
+
+
+def failing(cli: Callable[..., Result], *args: object) -> list[str]:
+    """Run a command that must fail with exit code 1; its error lines."""
+    result = cli(*args)
+    assert result.exit_code == 1, result.output
+    return errors(result.output)
+
+
 def edit(path: Path, old: str, new: str) -> None:
     """Replace the first *old* in a text file by *new*; *old* must be there."""
     text = path.read_text(encoding="utf-8")

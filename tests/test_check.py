@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .conftest import FIXTURES, MINIMAL_SITE, ROOT, copy_site
+from .conftest import FIXTURES, MINIMAL_SITE, ROOT, copy_site, failing
 
 BROKEN = FIXTURES / "broken"
 
@@ -68,16 +68,14 @@ def test_usage_errors_exit_2(cli) -> None:
 
 def test_drafts_are_validated_even_when_not_built(cli, make_site) -> None:
     site = make_site({"content/journeys/draft.md": "---\ntitle: D\ndraft: true\npersonas: [nobody]\nstages: {explore: {}}\n---\n"})
-    result = cli("check", "--site", site)
-    assert result.exit_code == 1
-    assert "content/journeys/draft.md:4:12: error: unknown persona 'nobody'" in result.output
+    assert "content/journeys/draft.md:4:12: error: unknown persona 'nobody'" in "\n".join(failing(cli, "check", "--site", site))
 
 
 def test_build_refuses_content_with_errors_and_writes_nothing(cli, make_site) -> None:
     site = make_site({"content/journeys/bad.md": "---\ntitle: Bad\n---\n"})
-    result = cli("build", "--site", site)
-    assert result.exit_code == 1
-    assert "content/journeys/bad.md:2:1: error: the document is missing the required field 'personas'" in result.output
+    assert "content/journeys/bad.md:2:1: error: the document is missing the required field 'personas'" in "\n".join(
+        failing(cli, "build", "--site", site)
+    )
     assert not (site / "public").exists()
 
 

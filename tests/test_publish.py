@@ -12,7 +12,7 @@ import yaml
 
 from generator.build import Options, build
 
-from .conftest import ROOT
+from .conftest import ROOT, errors
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +64,7 @@ def test_check_links_reports_each_broken_link(cli, tmp_path: Path, sample: Path,
     (broken / "personas/student/index.html").unlink()
     result = cli("check", "--site", sample_site, "--links", "--output", broken)
     assert result.exit_code == 1
-    lines = [l for l in result.output.splitlines() if ": error: " in l]
+    lines = errors(result.output)
     assert any("journeys/student-enrolment/index.html:" in l and "no such file: ../../touchpoints/no-such-place/index.html" in l for l in lines)
     assert any("personas/student/index.html" in l for l in lines)
     for line in lines:

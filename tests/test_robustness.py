@@ -16,7 +16,7 @@ from generator.build import Options, build
 from generator.diagnostics import ContentError, OutputError
 from generator.write import check_output_dir
 
-from .conftest import MINIMAL_SITE, files
+from .conftest import MINIMAL_SITE, errors, files
 
 
 def _messages(site: Path) -> list[str]:
@@ -242,7 +242,7 @@ def test_a_diagram_graphviz_cannot_draw_names_the_journey(cli, make_site, monkey
     monkeypatch.setattr("generator.render.graphviz.render_svg", refuse)
     result = cli("build", "--site", site, "--no-search", "--no-cache", "--workers", "1")
     assert result.exit_code == 1
-    line = next(l for l in result.output.splitlines() if ": error: " in l)
+    line = errors(result.output)[0]
     path, row, col, message = line.split(":", 3)
     assert path.startswith("content/journeys/") and (row, col) == ("1", "1")
     assert "stage diagram: Graphviz could not lay out" in message
