@@ -14,12 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from generator.build import Options, build, load
+from generator.build import Options, load
 from generator.model import Stage
 from generator.render.bands import LABEL_LIMIT, TOOLTIP_LIMIT
 from generator.render.diagram import dot_source
 from generator.render.markdown import Markdown
 from generator.render.views import journey_map
+
+from .conftest import clean_build
 
 STAGES = [Stage("explore", "Explore", "", 0), Stage("agree", "Agree", "", 3), Stage("realize", "Realize", "", 6)]
 
@@ -103,7 +105,7 @@ def test_deep_quotes_keep_their_words_and_the_stage_parts_after_them() -> None:
 def test_deep_nesting_in_a_built_persona_page_and_journey_page(site: Callable[..., Path], tmp_path: Path) -> None:
     deep = f"Intro.\n\n{deep_list(12)}\nEND-MARKER\n\n{'> ' * 25}QWORD\n"
     root = site(journey(body=deep), **{"content/personas/pat.md": f"---\nname: Pat\nrole: customer\n---\n{deep}"})
-    out = build(Options(root=root, output=tmp_path / "out", search=False, use_cache=False)).output
+    out = clean_build(root, tmp_path / "out")
     for page in ("journeys/buy/index.html", "personas/pat/index.html"):
         text = (out / page).read_text(encoding="utf-8")
         assert "END-MARKER" in text and "QWORD" in text and "level 12" in text, page
@@ -198,7 +200,7 @@ def test_very_long_label_and_name_are_shortened_in_the_diagram_only(site: Callab
         journey(flow=(f'"realize -> explore: {label}"',)),
         **{"content/touchpoints/portal.md": f"---\nname: {name}\n---\n"},
     )
-    out = build(Options(root=root, output=tmp_path / "out", search=False, use_cache=False)).output
+    out = clean_build(root, tmp_path / "out")
     drawn = " ".join(t.text or "" for t in ET.parse(out / "journeys/buy/diagram.svg").iter("{http://www.w3.org/2000/svg}text"))
     assert "x" * LABEL_LIMIT not in drawn and "x" * (LABEL_LIMIT - 1) + "…" in drawn
     assert "word " * 30 not in drawn and "word word" in drawn and len(drawn) < 1_000
@@ -209,7 +211,7 @@ def test_very_long_label_and_name_are_shortened_in_the_diagram_only(site: Callab
 
 def test_long_tooltips_are_shortened_and_short_texts_left_alone(site: Callable[..., Path], tmp_path: Path) -> None:
     root = site(journey(action="step " * 400))
-    out = build(Options(root=root, output=tmp_path / "out", search=False, use_cache=False)).output
+    out = clean_build(root, tmp_path / "out")
     tree = ET.parse(out / "journeys/buy/diagram.svg")
     titles = [a.get("{http://www.w3.org/1999/xlink}title") or "" for a in tree.iter("{http://www.w3.org/2000/svg}a")]
     assert max(map(len, titles)) <= TOOLTIP_LIMIT and any(t.endswith("…") for t in titles)

@@ -358,9 +358,9 @@ def test_band_columns_sit_under_their_stage_boxes_and_line_up(sample: Path) -> N
         name = svg_file.parent.name
         groups = {g.get("id"): g for g in root.iter(f"{_SVG}g")}
         lanes = groups["lanes"]
-        lines = sorted(_svg_numbers(p.get("points", ""))[1] for p in lanes.iter(f"{_SVG}polyline"))
-        assert len(lines) == 2, name  # the provider's, then the consumer's line of visibility
         line_ends = [_svg_numbers(p.get("points", "")) for p in lanes.iter(f"{_SVG}polyline")]
+        lines = sorted(points[1] for points in line_ends)
+        assert len(lines) == 2, name  # the provider's, then the consumer's line of visibility
         limits = {"consumer": (-1e9, lines[0]), "shared": (lines[0], lines[1]), "provider": (lines[1], 1e9)}
         previous_right = -1e9
         stages = [g for g in root.iter(f"{_SVG}g") if (g.get("id") or "").startswith("stage-node-")]
