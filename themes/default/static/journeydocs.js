@@ -17,12 +17,9 @@
   var paged = list.getAttribute("data-paged");
   var total = parseInt(list.getAttribute("data-total"), 10) || cards.length;
   var pagers = Array.prototype.slice.call(document.querySelectorAll("#page-note, nav.pager"));
-  var journeysBase = list.getAttribute("data-journeys") || "journeys/";
-  var personasBase = list.getAttribute("data-personas") || "personas/";
-  var home = list.getAttribute("data-home") || "index.html";
   var results = null;
-  var rowFilters = null; // the index's rows as filters, and their cards once built
-  var built = [];
+  var built = []; // the index's cards, each built the first time it matches
+  var COLUMN = { persona: 3, stage: 4, tag: 5 }; // where an index row keeps what the filters match
   var loading = false; // catalogue-index.js requested, not yet arrived
   var failed = false;  // it could not be loaded: filter this page only
 
@@ -37,10 +34,15 @@
     names.forEach(function (name) { values[name] = form.elements[name].value; });
     return values;
   }
-  function matches(filters, values) {
+  function matches(filters, values) { // filters(name): what the journey has of that kind
     return names.every(function (name) {
-      return !values[name] || (filters[name] || []).indexOf(values[name]) !== -1;
+      return !values[name] || (filters(name) || []).indexOf(values[name]) !== -1;
     });
+  }
+  function choose(name, value) { // a value the select does not offer means "any"
+    var select = form.elements[name];
+    select.value = value;
+    if (select.selectedIndex < 0) { select.value = ""; }
   }
   function remember(values) {
     var params = new URLSearchParams();
@@ -57,7 +59,7 @@
   function showPage(values, filtering) {
     var shown = 0;
     cards.forEach(function (card, i) {
-      var ok = matches(data[i], values);
+      var ok = matches(function (name) { return data[i][name]; }, values);
       card.hidden = !ok;
       if (ok) { shown += 1; }
     });
@@ -74,13 +76,20 @@
   }
 
   // -- cards built from the index, like the page's own (text only, never markup) ---------
-  var stageTitles = Array.prototype.map.call(form.elements.stage.options, function (option) {
-    return [option.value, option.textContent];
-  }).filter(function (pair) { return pair[0]; });
-  var personaRoles = {};
-  Array.prototype.forEach.call(form.elements.persona.options, function (option) {
-    if (option.value) { personaRoles[option.value] = [option.textContent, option.getAttribute("data-role") || ""]; }
-  });
+  // What they need from the page, read once, when the first of them is built.
+  var journeysBase, personasBase, home, stageTitles, personaRoles;
+  function lookups() {
+    journeysBase = list.getAttribute("data-journeys");
+    personasBase = list.getAttribute("data-personas");
+    home = list.getAttribute("data-home");
+    stageTitles = Array.prototype.map.call(form.elements.stage.options, function (option) {
+      return [option.value, option.textContent];
+    }).filter(function (pair) { return pair[0]; });
+    personaRoles = {};
+    Array.prototype.forEach.call(form.elements.persona.options, function (option) {
+      if (option.value) { personaRoles[option.value] = [option.textContent, option.getAttribute("data-role") || ""]; }
+    });
+  }
   function element(tag, className, text) {
     var node = document.createElement(tag);
     if (className) { node.className = className; }
@@ -152,14 +161,12 @@
       results = element("ul", "cards");
       results.id = "filter-results";
       list.parentNode.insertBefore(results, list.nextSibling);
-    }
-    if (!rowFilters) {
-      rowFilters = index.journeys.map(function (row) { return { persona: row[3], stage: row[4], tag: row[5] }; });
+      lookups();
     }
     var found = document.createDocumentFragment();
     var shown = 0;
     index.journeys.forEach(function (row, i) {
-      if (!matches(rowFilters[i], values)) { return; }
+      if (!matches(function (name) { return row[COLUMN[name]]; }, values)) { return; }
       shown += 1;
       found.appendChild(built[i] || (built[i] = card(row))); // built once, shown again when it matches again
     });
@@ -210,39 +217,36 @@
     var entries = window.performance && performance.getEntriesByType ? performance.getEntriesByType("navigation") : [];
     return entries.length > 0 && entries[0].type === "back_forward";
   }
-  function restore(persisted) {
+  function restore() {
     // A query in the address wins when the page is opened; coming back to it (Back,
     // Forward), the form as the browser restored it does: opened from disk the address
     // keeps the query it was opened with (a tag link's), never the filters chosen since.
-    if (persisted || fromHistory()) { return; }
+    if (fromHistory()) { return; }
     var query = new URLSearchParams(location.search);
     var given = names.some(function (name) { return query.get(name); });
     if (given) {
-      names.forEach(function (name) {
-        var select = form.elements[name];
-        select.value = query.get(name) || "";
-        if (select.selectedIndex < 0) { select.value = ""; }
-      });
+      names.forEach(function (name) { choose(name, query.get(name) || ""); });
     }
   }
   form.addEventListener("change", apply);
   // A card's tag filters by that tag here and now; without JavaScript its link opens the catalogue.
   document.addEventListener("click", function (event) {
-    var tag = event.target.closest && event.target.closest("a.tag[data-tag]");
+    var tag = event.target.closest("a.tag[data-tag]");
     if (!tag || event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey) { return; }
     event.preventDefault();
-    form.elements.tag.value = tag.getAttribute("data-tag");
+    choose("tag", tag.getAttribute("data-tag"));
     apply();
     form.scrollIntoView({ block: "nearest" });
     form.elements.tag.focus();
   });
   form.addEventListener("reset", function () { setTimeout(apply, 0); });
   form.addEventListener("submit", function (event) { event.preventDefault(); });
-  // Browsers restore a form's values after the page loads (before pageshow), and keep the
-  // whole page when it comes back from the back-forward cache: show what the form shows.
+  // Browsers restore a form's values after the page loads (before pageshow): show what the
+  // form shows.  A page back from the back-forward cache is as it was left: nothing to do.
   window.addEventListener("pageshow", function (event) {
-    restore(event.persisted);
-    if (event.persisted || JSON.stringify(wanted()) !== applied) { apply(); }
+    if (event.persisted) { return; }
+    restore();
+    if (JSON.stringify(wanted()) !== applied) { apply(); }
   });
   form.hidden = false;
   restore();
