@@ -217,7 +217,7 @@ def global_digest(config: SiteConfig, options: Options, built: str | None) -> st
     """
     h = hashlib.blake2b(digest_size=16)
     h.update(f"{code_identity()}\0{options.drafts}\0{config.base_url}\0{config.search}\0{built}\0".encode())
-    h.update(config.config_path.read_bytes())
+    h.update(config.text.encode())
     _hash_files(h, effective_templates(config), config.root)
     return h.hexdigest()
 

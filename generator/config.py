@@ -97,6 +97,9 @@ class SiteConfig:
     search: bool = True
     workers: int = 0
     warnings: tuple[Diagnostic, ...] = field(default=(), compare=False, repr=False)
+    # site.toml as it was read: later positions and the build's fingerprint use this text,
+    # not the file again (which an editor may have changed in between).
+    text: str = field(default="", compare=False, repr=False)
 
     @property
     def content_dir(self) -> Path:
@@ -262,6 +265,7 @@ def load_config(root: Path) -> SiteConfig:
         search=bool(values.get("build.search", True)),
         workers=int(workers) if isinstance(workers, int) else 0,
         warnings=tuple(report.items),
+        text=text,
     )
 
 
@@ -287,10 +291,7 @@ def theme_dir(config: SiteConfig) -> Path:
 
 def setting_position(config: SiteConfig, table: str, key: str) -> tuple[int, int]:
     """Line and column of a setting in ``site.toml``, for problems found after loading it."""
-    try:
-        return _locate(config.config_path.read_text(encoding="utf-8-sig"), table, key)
-    except OSError:
-        return 1, 1
+    return _locate(config.text, table, key)
 
 
 def _custom_stages(
