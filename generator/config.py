@@ -43,6 +43,11 @@ SLUG_RE = re.compile(r"^[a-z0-9-]+\Z")  # as the content format says: lower-case
 SLUG_RULE = "lower-case letters a-z, digits 0-9 and hyphens"
 
 
+def not_a_slug(shown: str, stem: str) -> str:
+    """The message for a file name that is not a slug: the rule, and a name made from *stem* that follows it."""
+    return f"file name '{shown}' is not a valid slug: use {SLUG_RULE} (e.g. '{slugify(stem) or 'my-file'}')"
+
+
 def slugify(text: str, max_length: int = 0) -> str:
     """ASCII, lower-case, hyphenated, for heading ids and new file names (python-slugify).
 

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .config import SLUG_RULE, slugify
+from .config import not_a_slug
 from .diagnostics import Diagnostic, Severity
 from .safefile import MAX_FILE_BYTES, NotReadable, printable, read_regular
 from .yamlload import CONTROL_RE, Positions, YamlProblem, parse
@@ -127,11 +127,8 @@ def _unprintable(path: Path) -> str:
     stem = printable(path.stem)
     if stem == path.stem:
         return "a folder name in this path is not valid UTF-8 or holds a control character (shown as \\xNN): rename it"
-    suggestion = slugify("".join(c for c in path.stem if c.isprintable() and not "\udc80" <= c <= "\udcff"))
-    return (
-        f"file name '{stem}' is not a valid slug: use {SLUG_RULE} (e.g. '{suggestion or 'my-file'}'); "
-        "a byte that is not UTF-8 or a control character is shown as \\xNN"
-    )
+    readable = "".join(c for c in path.stem if c.isprintable() and not "\udc80" <= c <= "\udcff")
+    return not_a_slug(stem, readable) + "; a byte that is not UTF-8 or a control character is shown as \\xNN"
 
 
 def editor_file(name: str) -> bool:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import fastjsonschema
 
-from .config import SLUG_RE, SLUG_RULE, SiteConfig, slugify
+from .config import SLUG_RE, SLUG_RULE, SiteConfig, not_a_slug
 from .diagnostics import Report, did_you_mean, one_of, surely_meant
 from .load import FOLDERS, Document
 
@@ -81,10 +81,7 @@ def _check_slugs(docs: list[Document], report: Report) -> None:
     # Well-formed slugs first, so a clash is reported on the file that breaks the rule.
     for doc in sorted(docs, key=lambda d: (not SLUG_RE.match(d.slug), d.rel)):
         if not SLUG_RE.match(doc.slug):
-            suggestion = slugify(doc.slug) or "my-file"
-            report.error(
-                doc.rel, 1, 1, f"file name '{doc.slug}' is not a valid slug: use {SLUG_RULE} (e.g. '{suggestion}')"
-            )
+            report.error(doc.rel, 1, 1, not_a_slug(doc.slug, doc.slug))
         key = (doc.kind, doc.slug.lower())
         if key in seen:
             other = seen[key]
