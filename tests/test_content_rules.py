@@ -16,7 +16,7 @@ import pytest
 
 from generator.build import Options, load
 from generator.model import Stage
-from generator.render.bands import LABEL_LIMIT, TOOLTIP_LIMIT
+from generator.render.bands import LABEL_LIMIT, TOOLTIP_LIMIT, plan
 from generator.render.diagram import dot_source
 from generator.render.markdown import Markdown
 from generator.render.views import journey_map
@@ -230,7 +230,8 @@ def test_stage_feeling_counts_only_the_personas_interactions(site: Callable[...,
     assert journey_map(loaded.site, buy).emotions[0].value == -2
     dot = dot_source(loaded.site, buy)
     stage_line = next(line for line in dot.splitlines() if line.startswith("S0 ["))
-    assert 'fillcolor="#f4a09a"' in stage_line and "very negative" in stage_line
+    assert 'fillcolor="#f4a09a"' in stage_line
+    assert plan(loaded.site, buy).columns[0].mood == "▼▼ very negative"  # the feeling drawn in the box
     assert [p for p in problems(root) if "JD109" in p] == [
         "content/journeys/buy.md:13:18: warning: emotion on 'Checks the order behind the scenes', an interaction "
         "no persona travels: whose feeling is it? name the persona or drop the emotion [JD109]"

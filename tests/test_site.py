@@ -410,6 +410,55 @@ def test_a_stage_box_is_wide_enough_for_its_widest_touchpoint_name(model) -> Non
     assert text_width("Service desk ▲") > text_width("Service desk")
 
 
+def test_a_stage_box_holds_its_title_and_feeling_centred_in_its_link(mini_copy: Path, tmp_path: Path) -> None:
+    """Graphviz lays the stage boxes out without their texts; journeydocs sizes each box for them
+    (a long title among them) and draws them into it: centred, inside the box's link."""
+    from generator.render.bands import EMOTION_WORD, FONT_SIZE, MOOD_SIZE, STAGE_PAD, text_width
+
+    titles = {
+        "explore": "Explore",
+        "engage": "Engage with every part of the provider, from the first call to a signed contract",
+        "offer": "Offer", "agree": "Agree",
+        "onboard": "Onboard & learn", "co-create": "Co-create", "realize": "Realize",
+    }  # fmt: skip
+    stages = "".join(f'\n[[stages]]\nid = "{s}"\ntitle = {json.dumps(t)}\n' for s, t in titles.items())
+    (mini_copy / "site.toml").write_text((mini_copy / "site.toml").read_text("utf-8") + stages, "utf-8")
+    out = build(Options(root=mini_copy, output=tmp_path / "out", use_cache=False, search=False)).output
+    boxes, seen = 0, set()
+    for svg_file in sorted((out / "journeys").glob("*/diagram.svg")):
+        root = ET.parse(svg_file).getroot()
+        for group in root.iter(f"{_SVG}g"):
+            stage = (group.get("id") or "").removeprefix("stage-node-")
+            if stage == group.get("id"):
+                continue
+            link = next(group.iter(f"{_SVG}a"))
+            box = next(link.iter(f"{_SVG}rect"))
+            left, top = float(box.get("x", "")), float(box.get("y", ""))
+            width, height = float(box.get("width", "")), float(box.get("height", ""))
+            texts = list(link.iter(f"{_SVG}text"))
+            assert texts == list(group.iter(f"{_SVG}text")), "a text outside the box's link"
+            lines = titles[stage].splitlines()
+            assert [t.text for t in texts[: len(lines)]] == lines
+            for t in texts[: len(lines)]:
+                assert t.get("font-weight") == "bold"
+                assert text_width(t.text or "", bold=True) + 2 * STAGE_PAD[0] <= width + 0.01
+            feelings = texts[len(lines) :]
+            assert len(feelings) <= 1
+            for t in feelings:
+                assert (t.text or "").split(" ", 1)[1] in EMOTION_WORD.values()
+                assert text_width(t.text or "") * MOOD_SIZE / FONT_SIZE + 2 * STAGE_PAD[0] <= width + 0.01
+            for t in texts:
+                assert float(t.get("x", "")) == pytest.approx(left + width / 2, abs=0.01)
+                assert t.get("text-anchor") == "middle"
+                assert top + 8 < float(t.get("y", "")) < top + height - 2, f"{svg_file.parent.name} {stage}"
+            ys = [float(t.get("y", "")) for t in texts]
+            block = (ys[0] - 1.2 * FONT_SIZE * 0.94, ys[-1] + 0.26 * 1.2 * float(texts[-1].get("font-size", "")))
+            assert sum(block) / 2 == pytest.approx(top + height / 2, abs=1.5)  # the block sits in the middle
+            seen.add(stage)
+            boxes += 1
+    assert boxes >= 8 and {"engage", "onboard"} <= seen
+
+
 def test_diagram_edge_labels_come_from_flow(mini: Path) -> None:
     svg = diagram_svg(page(mini, "journeys/order-service/index.html"))
     labelled = [g for g in svg.iter("g") if "node" in g.classes and "next cycle" in g.text]

@@ -1,4 +1,4 @@
-"""The stage diagram's band columns, drawn as SVG under the stage row Graphviz laid out.
+"""The stage diagram's texts and band columns, drawn as SVG over the stage row Graphviz laid out.
 
 Under each stage box, a column holds the stage's touchpoints in three bands
 (consumer only, the band of visibility, provider only) separated by the two
@@ -7,13 +7,17 @@ layout: its boxes stack in fixed bands, and its width follows the stage box
 above it.  Graphviz laid the columns out as HTML tables for three fifths of
 each diagram's time (parsing the label twice, measuring every name with
 Pango, writing every cell); drawing them here costs a small fraction of that.
+For the same reason the stage boxes reach Graphviz without their texts, at
+the size their texts need: measuring a box's title and feeling with Pango
+took a quarter of what remained of Graphviz's time per diagram.
 
 The split of work: :func:`plan` decides, from the model alone, what each
-column holds and how wide its stage box must at least be for the widest
-touchpoint name; :mod:`.diagram` gives Graphviz that width; :func:`draw`
-then places the bands under the stage boxes where Graphviz put them.  Texts
-are centred (``text-anchor="middle"``), so a reader's font a little wider or
-narrower than Helvetica leaves them centred in their boxes.
+column holds and how big its stage box must be for its texts and the widest
+touchpoint name; :mod:`.diagram` gives Graphviz that size; :func:`draw`
+then places the bands under the stage boxes where Graphviz put them, and
+:func:`stage_texts` the texts in them.  Texts are centred
+(``text-anchor="middle"``), so a reader's font a little wider or narrower
+than Helvetica leaves them centred in their boxes.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from collections.abc import Mapping, Sequence
 from html import escape
 from typing import NamedTuple
 
-from ..model import Interaction, Journey, Site, average, emotion_level
+from ..model import Interaction, Journey, Site, average, emotion_level, felt
 
 FONT = "Helvetica,Arial,sans-serif"
 EMOTION_FILL = {-2: "#f4a09a", -1: "#fbd0ad", 0: "#e8e8e8", 1: "#cdeab8", 2: "#94d38e"}
@@ -54,8 +58,11 @@ TEXT_PAD = 7  # beside the text in a touchpoint box
 CAPTION = 14  # the italic caption of a line of visibility, in the lane column
 MIN_BOX = 90  # a stage box (and its touchpoint boxes) at its narrowest
 FONT_SIZE = 11
-BASELINE = 0.34 * FONT_SIZE  # from a line's middle to its baseline
+MOOD_SIZE = 9  # the feeling under a stage's title
+BASELINE = 0.34  # from a line's middle to its baseline, in font sizes
 LINE_STEP = 1.2 * FONT_SIZE  # from one line's baseline to the next (as Graphviz spaces lines)
+STAGE_HEIGHT = 36  # a stage box at its lowest (Graphviz's default node height, half an inch)
+STAGE_PAD = (11, 4)  # beside and above a stage box's texts (Graphviz's default node margin)
 
 # Advance widths of Helvetica (and the metric-compatible Arial and Liberation Sans)
 # in thousandths of the font size, for the printable ASCII characters from the
@@ -67,6 +74,14 @@ _HELVETICA = (
     667, 778, 722, 667, 611, 722, 667, 944, 667, 667, 611, 278, 278, 278, 469, 556,
     333, 556, 556, 500, 556, 556, 278, 556, 556, 222, 222, 500, 222, 833, 556, 556,
     556, 556, 333, 500, 278, 556, 500, 722, 500, 500, 500, 334, 260, 334, 584,
+)  # fmt: skip
+_HELVETICA_BOLD = (  # the same for Helvetica Bold: the stage titles
+    278, 333, 474, 556, 556, 889, 722, 238, 333, 333, 389, 584, 278, 333, 278, 278,
+    556, 556, 556, 556, 556, 556, 556, 556, 556, 556, 333, 333, 584, 584, 584, 611,
+    975, 722, 722, 722, 722, 667, 611, 778, 722, 278, 556, 722, 611, 833, 722, 778,
+    667, 778, 722, 667, 611, 722, 667, 944, 667, 667, 611, 333, 278, 333, 584, 556,
+    333, 556, 611, 556, 611, 556, 333, 611, 611, 278, 278, 556, 278, 889, 611, 611,
+    611, 611, 389, 556, 333, 611, 556, 778, 556, 556, 500, 389, 280, 389, 584,
 )  # fmt: skip
 _MARKUP = re.compile("[&<>\"']")
 SAFETY = 1.1  # readers whose sans-serif is wider than Helvetica (DejaVu Sans) still fit
@@ -87,22 +102,23 @@ def clip(text: str, limit: int = LABEL_LIMIT) -> str:
 
 
 @functools.lru_cache(maxsize=8192)  # names recur across a catalogue's journeys and bands
-def text_width(text: str) -> float:
-    """How wide *text* is set in 11 pt Helvetica, erring wide.
+def text_width(text: str, bold: bool = False) -> float:
+    """How wide *text* is set in 11 pt Helvetica (or Helvetica Bold), erring wide.
 
     Letters with accents count as their base letter; wide (East Asian)
     characters as a full em, and other characters outside ASCII (the emotion
     marks, the star) as a full em too, since fallback fonts draw them large.
     """
+    widths = _HELVETICA_BOLD if bold else _HELVETICA
     total = 0
     for char in text:
         code = ord(char)
         if 32 <= code < 127:
-            total += _HELVETICA[code - 32]
+            total += widths[code - 32]
             continue
         base = unicodedata.normalize("NFD", char)[0]
         if base != char and 32 <= ord(base) < 127:
-            total += _HELVETICA[ord(base) - 32]
+            total += widths[ord(base) - 32]
         elif unicodedata.combining(char):
             continue
         else:
@@ -110,8 +126,8 @@ def text_width(text: str) -> float:
     return total * FONT_SIZE / 1000 * SAFETY
 
 
-# The lane labels' column on the left, as wide as the widest label (bold is about a tenth wider).
-LANE_WIDTH = max(text_width(label) for _, label in BANDS) * 1.1 + 2 * PAD
+# The lane labels' column on the left, as wide as the widest (bold) label.
+LANE_WIDTH = max(text_width(label, bold=True) for _, label in BANDS) + 2 * PAD
 
 
 def level(mean: float | None) -> int | None:
@@ -133,9 +149,15 @@ class Box(NamedTuple):
 
 
 class Column(NamedTuple):
+    """A stage: its box in the row (texts escaped, as they are drawn) and the column under it."""
+
     stage: str  # its id
     bands: tuple[tuple[Box, ...], tuple[Box, ...], tuple[Box, ...]]  # in BANDS order
-    width: float  # the narrowest its stage box (and so its boxes) may be
+    width: float  # of its stage box, and so of its touchpoint boxes
+    height: float  # of its stage box
+    title: tuple[str, ...]  # the stage box's bold title, line by line
+    mood: str  # the line under the title: the stage's emotion mark and word ("" when none is felt)
+    fill: str  # the stage box's colour, after the same feeling
 
 
 class Plan(NamedTuple):
@@ -150,7 +172,11 @@ class Plan(NamedTuple):
 
 
 def plan(site: Site, journey: Journey) -> Plan:
-    """What each stage's column holds, and the band heights that keep the columns aligned."""
+    """What each stage's box and column hold, and the band heights that keep the columns aligned.
+
+    A stage box is as wide as its widest text or touchpoint name needs (and
+    MIN_BOX at least), and as high as its texts need (STAGE_HEIGHT at least).
+    """
     columns = []
     for entry in journey.stages:
         groups: dict[str, dict[str, list[Interaction]]] = {band: {} for band, _ in BANDS}
@@ -158,7 +184,19 @@ def plan(site: Site, journey: Journey) -> Plan:
             groups[interaction.visibility].setdefault(interaction.touchpoint, []).append(interaction)
         bands = tuple(tuple(_box(site, slug, items) for slug, items in groups[band].items()) for band, _ in BANDS)
         widest = max([box.width for boxes in bands for box in boxes], default=0)
-        columns.append(Column(entry.stage, bands, max(MIN_BOX, widest + 2 * TEXT_PAD)))  # type: ignore[arg-type]
+        title = _lines(site.stage(entry.stage).title)
+        mood = level(felt(entry.interactions))  # the stage's travellers only, as the map and the curve
+        feeling = f"{EMOTION_MARK[mood]} {EMOTION_WORD[mood]}" if mood is not None else ""
+        texts = [text_width(line, bold=True) for line in title] + [text_width(feeling) * MOOD_SIZE / FONT_SIZE]
+        high = LINE_STEP * len(title) + (1.2 * MOOD_SIZE if feeling else 0) + 2 * STAGE_PAD[1]
+        columns.append(Column(
+            entry.stage, bands,  # type: ignore[arg-type]
+            width=max(MIN_BOX, widest + 2 * TEXT_PAD, max(texts) + 2 * STAGE_PAD[0]),
+            height=max(STAGE_HEIGHT, high),
+            title=tuple(map(_x, title)),
+            mood=_x(feeling),
+            fill=EMOTION_FILL[mood] if mood is not None else "#ffffff",
+        ))  # fmt: skip
     used = [[SPACING + sum(box.height + SPACING for box in boxes) for boxes in c.bands] for c in columns]
     least = TOUCHPOINT_HEIGHT + 2 * SPACING
     heights = tuple(max([least] + [u[n] for u in used]) for n in range(len(BANDS)))
@@ -174,7 +212,7 @@ def _box(site: Site, slug: str, items: list[Interaction]) -> Box:
     star = " ★" if any(i.moment_of_truth for i in items) else ""
     feeling = f"; feels {EMOTION_WORD[mood]}" if mood is not None else ""
     actions = "; ".join(i.action for i in items)
-    lines = list(_name_lines(name))
+    lines = list(_lines(name))
     lines[-1] += mark + star
     return Box(
         id=f"tp-{items[0].stage}-{slug}-{items[0].visibility}",
@@ -187,9 +225,9 @@ def _box(site: Site, slug: str, items: list[Interaction]) -> Box:
     )
 
 
-@functools.lru_cache(maxsize=4096)  # a catalogue's touchpoints recur in journey after journey
-def _name_lines(name: str) -> tuple[str, ...]:
-    return tuple(clip(name).splitlines()) or ("",)
+@functools.lru_cache(maxsize=4096)  # a catalogue's touchpoints and stages recur in journey after journey
+def _lines(text: str) -> tuple[str, ...]:
+    return tuple(clip(text).splitlines()) or ("",)
 
 
 def _n(value: float) -> str:
@@ -225,6 +263,24 @@ def draw(plan: Plan, stages: Mapping[str, tuple[float, float]], bottom: float) -
     return "\n".join(out) + "\n", edges[-1]
 
 
+def stage_texts(column: Column, box: tuple[float, float, float, float]) -> str:
+    """The texts of a stage box that Graphviz placed at *box* (left, top, right, bottom): its
+    bold title and, under it, the stage's feeling, centred as one block."""
+    lines = [(line, FONT_SIZE, ' font-weight="bold"') for line in column.title]
+    if column.mood:
+        lines.append((column.mood, MOOD_SIZE, ""))
+    middle = _n((box[0] + box[2]) / 2)
+    y = (box[1] + box[3] - sum(1.2 * size for _, size, _ in lines)) / 2  # the block's top
+    out = []
+    for text, size, weight in lines:
+        out.append(
+            f'<text text-anchor="middle" x="{middle}" y="{_n(y + (0.6 + BASELINE) * size)}" font-family="{FONT}"'
+            f'{weight} font-size="{size}">{text}</text>\n'
+        )
+        y += 1.2 * size
+    return "".join(out)
+
+
 def _line(band: str, left: float, right: float, y: float) -> str:
     if band not in LINES:
         return ""
@@ -237,7 +293,7 @@ def _lanes(plan: Plan, tops: Sequence[float], left: float, right: float, end: fl
     out = ['<g id="lanes" class="diagram-lanes">\n']
     for (band, label), top, height in zip(BANDS, tops, plan.heights):
         inner = height - (CAPTION if band in LINES else 0)
-        y = top + PAD + inner / 2 + BASELINE  # centred under the row's "Stage", which ends GAP / 2 short of *right*
+        y = top + PAD + inner / 2 + BASELINE * FONT_SIZE  # centred under the row's "Stage", which ends GAP / 2 short of *right*
         out.append(
             f'<text text-anchor="middle" x="{_n((left + right - GAP / 2) / 2)}" y="{_n(y)}" font-family="{FONT}" '
             f'font-weight="bold" font-size="{FONT_SIZE}">{_x(label)}</text>\n'
@@ -263,7 +319,7 @@ def _column(column: Column, box: tuple[float, float], tops: Sequence[float]) -> 
         out.append(f'<g id="band-{column.stage}-{band}" class="diagram-band diagram-band-{band}">\n')
         y = top + PAD + SPACING
         for tp in boxes:  # ids and links are made of slugs: nothing in them to escape
-            first = y + tp.height / 2 - (len(tp.lines) - 1) * LINE_STEP / 2 + BASELINE
+            first = y + tp.height / 2 - (len(tp.lines) - 1) * LINE_STEP / 2 + BASELINE * FONT_SIZE
             texts = "".join(
                 f'<text x="{middle}" y="{_n(first + k * LINE_STEP)}">{text}</text>\n' for k, text in enumerate(tp.lines)
             )

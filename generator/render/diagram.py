@@ -24,19 +24,10 @@ import time
 from pathlib import Path
 
 from .. import code_identity
-from ..model import Journey, Site, felt
+from ..model import Journey, Site
 from ..write import atomic_write
 from . import bands, graphviz
-from .bands import (
-    EMOTION_FILL,
-    EMOTION_MARK,
-    EMOTION_WORD,
-    FONT,
-    GAP,
-    LANE_WIDTH,
-    clip,
-    level,
-)
+from .bands import FONT, GAP, LANE_WIDTH, clip
 
 ROUNDED = 12  # the radius of a stage box's corners, in points, as Graphviz's own style=rounded
 
@@ -66,9 +57,10 @@ def dot_source(site: Site, journey: Journey, plan: bands.Plan | None = None) -> 
     """The DOT text of a journey's stage row: the stage boxes, the flow and its bridges.
 
     One rank of boxes (and the ranks above for the bridges' labels) keeps the
-    layout cheap.  Each box is at least as wide as its column's widest touchpoint box
-    (*plan*, from :func:`.bands.plan`), so the columns drawn under the boxes
-    afterwards fit; the gap between boxes is where two columns meet.
+    layout cheap.  Each box comes at the size *plan* (from :func:`.bands.plan`)
+    gives it: wide enough for its texts and its column's widest touchpoint box,
+    so what is drawn in and under the boxes afterwards fits; the gap between
+    boxes is where two columns meet.
     """
     plan = plan or bands.plan(site, journey)
     stages = [site.stage(s.stage) for s in journey.stages]
@@ -79,16 +71,13 @@ def dot_source(site: Site, journey: Journey, plan: bands.Plan | None = None) -> 
         f'edge [fontname="{FONT}", fontsize=10, color="#444444"];',
         f'L_stage [label=<<B>Stage</B>>, width={(LANE_WIDTH - GAP / 2) / 72:.4f}, id="lane-stage"];',
         # What every stage box shares, said once: Graphviz reads fewer tokens and sets fewer attributes.
-        'node [shape=box, style=filled, margin="0.15,0.06", target="_top"];',  # rounded afterwards: see render
+        # No label: the box comes at the size its texts need, and they are drawn into it afterwards.
+        'node [shape=box, style=filled, label="", target="_top"];',  # rounded afterwards: see render
     ]
     for column, (stage, entry, planned) in enumerate(zip(stages, journey.stages, plan.columns)):
-        title = clip(stage.title)
-        mood = level(felt(entry.interactions))  # the stage's travellers only, as the map and the curve
-        mark = f'<BR/><FONT POINT-SIZE="9">{EMOTION_MARK[mood]} {_e(EMOTION_WORD[mood])}</FONT>' if mood is not None else ""
-        fill = EMOTION_FILL[mood] if mood is not None else "#ffffff"
-        tooltip = _esc_attr(clip(f"{title}: {entry.goal or stage.purpose}", bands.TOOLTIP_LIMIT))
+        tooltip = _esc_attr(clip(f"{clip(stage.title)}: {entry.goal or stage.purpose}", bands.TOOLTIP_LIMIT))
         lines.append(
-            f'S{column} [fillcolor="{fill}", width={planned.width / 72:.4f}, label=<<B>{_e(title)}</B>{mark}>, '
+            f'S{column} [fillcolor="{planned.fill}", width={planned.width / 72:.4f}, height={planned.height / 72:.4f}, '
             f'URL="index.html#stage-{stage.id}", tooltip="{tooltip}", id="stage-node-{stage.id}"];'
         )
     lines.append('node [shape=plaintext, style="", margin="0.04,0.02", width=0, height=0, fontsize=10];')  # bridge labels
@@ -141,9 +130,12 @@ def _nesting(spans: list[tuple[int, int, int]]) -> list[str]:
 
 
 def render(dot: str, plan: bands.Plan, title: str, description: str) -> str:
-    """The finished SVG: Graphviz's stage row, and the band columns drawn under its boxes."""
+    """The finished SVG: Graphviz's stage row, the stage boxes' texts, and the band columns under them."""
+    columns = {column.stage: column for column in plan.columns}
     svg = graphviz.render_svg(dot, title, description)
-    svg, boxes = graphviz.node_boxes(svg, "stage-node-", rounded=ROUNDED)
+    svg, boxes = graphviz.node_boxes(
+        svg, "stage-node-", rounded=ROUNDED, inside=lambda stage, box: bands.stage_texts(columns[stage], box)
+    )
     stages = {stage: (left, right) for stage, (left, _top, right, _bottom) in boxes.items()}
     if set(stages) != {c.stage for c in plan.columns}:  # not expected: every stage box has its id
         raise RuntimeError("Graphviz did not draw every stage box")
