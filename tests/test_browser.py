@@ -144,21 +144,24 @@ def test_diagram_nodes_are_links(page, base_url: str) -> None:
     assert page.locator("#stage-co-create").is_visible()
 
 
-def test_touchpoint_names_and_stage_titles_fit_their_boxes_in_the_diagram(page, base_url: str, site: Path) -> None:
+def test_touchpoint_names_stage_titles_and_bridge_labels_fit_their_boxes_in_the_diagram(
+    page, base_url: str, site: Path
+) -> None:
     """journeydocs sizes the boxes from Helvetica's widths; the browser's own font must fit them too."""
-    measured = 0
+    measured = bridges = 0
     for journey in sorted((site / "journeys").glob("*/index.html")):
         page.goto(base_url + journey.relative_to(site).as_posix())
+        bridges += page.locator("figure.diagram g.node[id^='flow-'] text").count()
         ratios = page.evaluate(
             """() => Array.from(document.querySelectorAll(
-                 "figure.diagram g.diagram-touchpoint, figure.diagram g.node[id^='stage-node-']")).map(g => {
-                 const box = g.querySelector("rect").width.baseVal.value;
+                 "figure.diagram g.diagram-touchpoint, figure.diagram g.node")).filter(g => g.querySelector("text")).map(g => {
+                 const box = g.querySelector("rect, polygon").getBBox().width;
                  return Math.max(...Array.from(g.querySelectorAll("text"), t => t.getComputedTextLength())) / box;
                })"""
         )
         assert ratios and max(ratios) < 0.97, journey.parent.name  # a little room either side of the text
         measured += len(ratios)
-    assert measured > 130  # over a hundred touchpoint boxes and some forty stage boxes
+    assert measured > 130 and bridges >= 5  # over a hundred touchpoint boxes, some forty stage boxes, the bridges
 
 
 def test_index_filters(page, base_url: str, site: Path) -> None:

@@ -59,6 +59,8 @@ CAPTION = 14  # the italic caption of a line of visibility, in the lane column
 MIN_BOX = 90  # a stage box (and its touchpoint boxes) at its narrowest
 FONT_SIZE = 11
 MOOD_SIZE = 9  # the feeling under a stage's title
+BRIDGE_SIZE = 10  # a bridge's label
+BRIDGE_PAD = (2.88, 1.44)  # beside and above a bridge's label (0.04 and 0.02 in)
 BASELINE = 0.34  # from a line's middle to its baseline, in font sizes
 LINE_STEP = 1.2 * FONT_SIZE  # from one line's baseline to the next (as Graphviz spaces lines)
 STAGE_HEIGHT = 36  # a stage box at its lowest (Graphviz's default node height, half an inch)
@@ -160,11 +162,22 @@ class Column(NamedTuple):
     fill: str  # the stage box's colour, after the same feeling
 
 
+class Bridge(NamedTuple):
+    """The label of a loop, return, skip or repeat: a node of its own above the row (see :mod:`.diagram`)."""
+
+    number: int  # of its edge in the journey's flow, from 1
+    lines: tuple[str, ...]  # its text, line by line, escaped (none for an edge without a label)
+    colour: str  # of its text and its edges: back (a loop or return) or forward (a skip)
+    width: float
+    height: float
+
+
 class Plan(NamedTuple):
-    """Everything the band columns show; its repr is part of the diagram cache key."""
+    """Everything journeydocs draws over Graphviz's layout; its repr is part of the diagram cache key."""
 
     columns: tuple[Column, ...]
     heights: tuple[int, int, int]  # of each band's boxes and the spacing around them
+    bridges: tuple[Bridge, ...]
 
     @property
     def height(self) -> float:
@@ -200,7 +213,17 @@ def plan(site: Site, journey: Journey) -> Plan:
     used = [[SPACING + sum(box.height + SPACING for box in boxes) for boxes in c.bands] for c in columns]
     least = TOUCHPOINT_HEIGHT + 2 * SPACING
     heights = tuple(max([least] + [u[n] for u in used]) for n in range(len(BANDS)))
-    return Plan(tuple(columns), heights)  # type: ignore[arg-type]
+    bridges = []
+    for number, edge in enumerate(journey.flow, 1):
+        if edge.kind == "flow":  # written in the journey's flow: a bridge (the default steps are arrows)
+            lines = _lines(edge.label) if edge.label else ()
+            widths = [text_width(line) * BRIDGE_SIZE / FONT_SIZE for line in lines]
+            bridges.append(Bridge(
+                number, tuple(map(_x, lines)), "#7a3e9d" if edge.back else "#1f5fa8",
+                width=max(widths, default=0) + 2 * BRIDGE_PAD[0],
+                height=1.2 * BRIDGE_SIZE * len(lines) + 2 * BRIDGE_PAD[1],
+            ))  # fmt: skip
+    return Plan(tuple(columns), heights, tuple(bridges))  # type: ignore[arg-type]
 
 
 def _box(site: Site, slug: str, items: list[Interaction]) -> Box:
@@ -241,23 +264,24 @@ def _x(text: str) -> str:
     return escape(text, quote=True) if _MARKUP.search(text) else text
 
 
-def draw(plan: Plan, stages: Mapping[str, tuple[float, float]], bottom: float) -> tuple[str, float]:
-    """The lane labels and columns, under a stage row whose boxes span *stages* (id -> left, right).
+def draw(plan: Plan, stages: Mapping[str, tuple[float, float]], row: tuple[float, float]) -> tuple[str, float]:
+    """The lane labels and columns, under a stage row whose boxes span *stages* (id -> left, right)
+    and reach from *row*'s top to its bottom.
 
-    Coordinates are Graphviz's: y grows downwards from the row's *bottom*
-    edge.  Each column reaches halfway into the gaps beside its stage box, so
-    the columns meet, and the lines of visibility run under all of them.
+    Coordinates are Graphviz's: y grows downwards, to the row's bottom edge.
+    Each column reaches halfway into the gaps beside its stage box, so the
+    columns meet, and the lines of visibility run under all of them.
     Returns the SVG and the right edge of the last column.
     """
     spans = [stages[c.stage] for c in plan.columns]
     edges = [spans[0][0] - GAP / 2]
     edges += [(left_box[1] + right_box[0]) / 2 for left_box, right_box in itertools.pairwise(spans)]
     edges.append(spans[-1][1] + GAP / 2)
-    tops, top = [], bottom + ROW_GAP
+    tops, top = [], row[1] + ROW_GAP
     for height in plan.heights:
         tops.append(top)
         top += height + 2 * PAD
-    out = [_lanes(plan, tops, edges[0] - LANE_WIDTH, edges[0], edges[-1])]
+    out = [_lanes(plan, sum(row) / 2, tops, edges[0] - LANE_WIDTH, edges[0], edges[-1])]
     for n, column in enumerate(plan.columns):
         out.append(_column(column, spans[n], tops))
     return "\n".join(out) + "\n", edges[-1]
@@ -281,23 +305,46 @@ def stage_texts(column: Column, box: tuple[float, float, float, float]) -> str:
     return "".join(out)
 
 
+def bridge_texts(bridge: Bridge, box: tuple[float, float, float, float]) -> str:
+    """The text of a bridge's label, in the node Graphviz placed at *box*."""
+    middle = _n((box[0] + box[2]) / 2)
+    y = (box[1] + box[3]) / 2 - 0.6 * BRIDGE_SIZE * len(bridge.lines)  # the text's top
+    out = []
+    for line in bridge.lines:
+        out.append(
+            f'<text text-anchor="middle" x="{middle}" y="{_n(y + (0.6 + BASELINE) * BRIDGE_SIZE)}" '
+            f'font-family="{FONT}" font-size="{BRIDGE_SIZE}" fill="{bridge.colour}">{line}</text>\n'
+        )
+        y += 1.2 * BRIDGE_SIZE
+    return "".join(out)
+
+
 def _line(band: str, left: float, right: float, y: float) -> str:
     if band not in LINES:
         return ""
     return f'<polyline fill="none" stroke="#777777" stroke-dasharray="5,2" points="{_n(left)},{_n(y)} {_n(right)},{_n(y)}"/>\n'
 
 
-def _lanes(plan: Plan, tops: Sequence[float], left: float, right: float, end: float) -> str:
-    """The row labels on the left (each band's name, each line of visibility's caption above
-    it) and the lines of visibility themselves, from the labels to the last column's *end*."""
+def _lanes(plan: Plan, middle: float, tops: Sequence[float], left: float, right: float, end: float) -> str:
+    """The row labels on the left (the stage row's, level with its *middle*; each band's name,
+    each line of visibility's caption above it) and the lines of visibility themselves, from
+    the labels to the last column's *end*.
+
+    The labels are centred over the lane column's node in the row, which
+    Graphviz places without a text, ending GAP / 2 short of *right*.
+    """
+    x = _n((left + right - GAP / 2) / 2)
     out = ['<g id="lanes" class="diagram-lanes">\n']
+    rows = [("Stage", middle)]
     for (band, label), top, height in zip(BANDS, tops, plan.heights):
         inner = height - (CAPTION if band in LINES else 0)
-        y = top + PAD + inner / 2 + BASELINE * FONT_SIZE  # centred under the row's "Stage", which ends GAP / 2 short of *right*
+        rows.append((label, top + PAD + inner / 2))
+    for label, y in rows:
         out.append(
-            f'<text text-anchor="middle" x="{_n((left + right - GAP / 2) / 2)}" y="{_n(y)}" font-family="{FONT}" '
+            f'<text text-anchor="middle" x="{x}" y="{_n(y + BASELINE * FONT_SIZE)}" font-family="{FONT}" '
             f'font-weight="bold" font-size="{FONT_SIZE}">{_x(label)}</text>\n'
         )
+    for (band, _label), top, height in zip(BANDS, tops, plan.heights):
         line = top + height + 2 * PAD
         if band in LINES:
             out.append(

@@ -69,7 +69,8 @@ def dot_source(site: Site, journey: Journey, plan: bands.Plan | None = None) -> 
         f'graph [nodesep={GAP / 72:.4f}, ranksep=0.25, pad=0.2, fontname="{FONT}", bgcolor="white", id="diagram"];',
         f'node [fontname="{FONT}", fontsize=11, shape=plaintext, margin=0];',
         f'edge [fontname="{FONT}", fontsize=10, color="#444444"];',
-        f'L_stage [label=<<B>Stage</B>>, width={(LANE_WIDTH - GAP / 2) / 72:.4f}, id="lane-stage"];',
+        # The lane column's place in the row, kept free; its "Stage" is drawn with the bands' names (bands.draw).
+        f'L_stage [label="", style=invis, width={(LANE_WIDTH - GAP / 2) / 72:.4f}];',
         # What every stage box shares, said once: Graphviz reads fewer tokens and sets fewer attributes.
         # No label: the box comes at the size its texts need, and they are drawn into it afterwards.
         'node [shape=box, style=filled, label="", target="_top"];',  # rounded afterwards: see render
@@ -80,11 +81,13 @@ def dot_source(site: Site, journey: Journey, plan: bands.Plan | None = None) -> 
             f'S{column} [fillcolor="{planned.fill}", width={planned.width / 72:.4f}, height={planned.height / 72:.4f}, '
             f'URL="index.html#stage-{stage.id}", tooltip="{tooltip}", id="stage-node-{stage.id}"];'
         )
-    lines.append('node [shape=plaintext, style="", margin="0.04,0.02", width=0, height=0, fontsize=10];')  # bridge labels
+    # The bridges' labels: boxes without a line or a text, at the size their texts need (drawn afterwards).
+    lines.append('node [shape=box, style="", color=none, fixedsize=true];')
     lines.append("{rank=same; L_stage; " + " ".join(f"S{c};" for c in range(len(stages))) + "}")
     lines.append("L_stage -> S0 [style=invis];" if stages else "")  # the lane labels stay on the left
 
     column_of = {s.id: c for c, s in enumerate(stages)}
+    bridges = {bridge.number: bridge for bridge in plan.bridges}
     spans: list[tuple[int, int, int]] = []  # (number, first column, last column) of each bridge
     for number, edge in enumerate(journey.flow, 1):
         source, target = column_of[edge.source], column_of[edge.target]
@@ -93,12 +96,10 @@ def dot_source(site: Site, journey: Journey, plan: bands.Plan | None = None) -> 
             label = f", xlabel=<{_e(clip(edge.label))}>" if edge.label else ""  # no label rank: the row stays compact
             lines.append(f'S{source} -> S{target} [id="flow-{number}", {kind}{label}];')
             continue
-        colour = '"#7a3e9d"' if edge.back else '"#1f5fa8"'
+        bridge = bridges[number]
+        colour = f'"{bridge.colour}"'
         style = "dashed" if edge.back else "solid"
-        text = _e(clip(edge.label)) if edge.label else ""
-        lines.append(
-            f'F{number} [fontcolor={colour}, label=<{text}>, id="flow-{number}-label"];'
-        )
+        lines.append(f'F{number} [width={bridge.width / 72:.4f}, height={bridge.height / 72:.4f}, id="flow-{number}-label"];')
         # A stage that repeats itself leaves by the top right and comes back at the top left.
         up, down = (", headport=ne, weight=20", ", headport=nw, weight=20") if source == target else ("", "")
         common = f"{kind}, style={style}, color={colour}"
@@ -136,11 +137,14 @@ def render(dot: str, plan: bands.Plan, title: str, description: str) -> str:
     svg, boxes = graphviz.node_boxes(
         svg, "stage-node-", rounded=ROUNDED, inside=lambda stage, box: bands.stage_texts(columns[stage], box)
     )
+    if plan.bridges:
+        labels = {f"{bridge.number}-label": bridge for bridge in plan.bridges}
+        svg, _ = graphviz.node_boxes(svg, "flow-", inside=lambda name, box: bands.bridge_texts(labels[name], box))
     stages = {stage: (left, right) for stage, (left, _top, right, _bottom) in boxes.items()}
     if set(stages) != {c.stage for c in plan.columns}:  # not expected: every stage box has its id
         raise RuntimeError("Graphviz did not draw every stage box")
-    bottom = max(b[3] for b in boxes.values())
-    drawing, right = bands.draw(plan, stages, bottom)
+    top, bottom = min(b[1] for b in boxes.values()), max(b[3] for b in boxes.values())
+    drawing, right = bands.draw(plan, stages, (top, bottom))
     return graphviz.extend(svg, drawing, right, bottom + plan.height)
 
 
