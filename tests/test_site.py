@@ -459,6 +459,25 @@ def test_a_stage_box_holds_its_title_and_feeling_centred_in_its_link(mini_copy: 
     assert boxes >= 8 and {"engage", "onboard"} <= seen
 
 
+def test_a_diagram_is_the_same_whatever_fonts_the_building_machine_has(
+    mini_site: Path, mini_drafts: Path, tmp_path: Path
+) -> None:
+    """Graphviz measures no text (journeydocs sizes the boxes and draws the texts), so the fonts
+    installed where a site is built cannot move anything: here, none at all."""
+    config = tmp_path / "fonts.conf"
+    config.write_text(f"<fontconfig><dir>{tmp_path / 'none'}</dir><cachedir>{tmp_path / 'cache'}</cachedir></fontconfig>")
+    out = tmp_path / "public"
+    run = subprocess.run(
+        [sys.executable, "-m", "generator", "build", "--site", str(mini_site), "--output", str(out), "--drafts", "--no-cache"],
+        capture_output=True, text=True, cwd=REPO, timeout=120, env={**os.environ, "FONTCONFIG_FILE": str(config)},
+    )
+    assert run.returncode == 0, run.stderr
+    drawn = sorted(p.relative_to(out) for p in out.glob("journeys/*/diagram.svg"))
+    assert len(drawn) == 3
+    for rel in drawn:
+        assert (out / rel).read_bytes() == (mini_drafts / rel).read_bytes(), rel
+
+
 def test_diagram_edge_labels_come_from_flow(mini: Path) -> None:
     svg = diagram_svg(page(mini, "journeys/order-service/index.html"))
     labelled = [g for g in svg.iter("g") if "node" in g.classes and "next cycle" in g.text]
