@@ -21,6 +21,7 @@ import shutil
 import tempfile
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from .diagnostics import OutputError
@@ -99,17 +100,79 @@ def _create(path: str, payload: bytes) -> None:
         os.close(fd)
 
 
+@dataclass(frozen=True, slots=True)
+class Shared:
+    """An output file's text that the build cache keeps too (a diagram): one copy on disk for both.
+
+    *entry* is the cache's file for it, which already holds the text when
+    *cached*.  The output file and the entry become one file with two names
+    (hard links), whichever way round is needed: a cold build of 10,000
+    journeys writes 10,000 files and 180 MB less.  Where a link cannot be made
+    (the cache on another file system), both are written.  Neither name is
+    ever rewritten in place (see the module's docstring), so sharing is safe.
+    """
+
+    text: str
+    entry: Path
+    cached: bool
+
+
+def _link(source: Path, path: str) -> None:
+    """*path* as a new name of *source*, making its folder only when it is missing (as :func:`_create`)."""
+    try:
+        os.link(source, path)
+    except FileNotFoundError:
+        if not source.exists():
+            raise
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        os.link(source, path)
+    except FileExistsError:  # replaced, never truncated: it may be a hard link to a file of the live site
+        os.unlink(path)
+        os.link(source, path)
+
+
+def _write_shared(path: str, shared: Shared, replace: bool = False) -> int:
+    payload = shared.text.encode("utf-8")
+    if shared.cached:
+        try:
+            _link(shared.entry, path if not replace else _temp_name(path))
+        except OSError:  # another file system, or the entry was pruned meanwhile: write it
+            pass
+        else:
+            if replace:
+                os.replace(_temp_name(path), path)
+            return len(payload)
+    if replace:
+        atomic_write(Path(path), payload)
+    else:
+        _create(path, payload)
+    try:
+        _link(Path(path), str(shared.entry))  # an entry already there (the same diagram twice) is replaced
+    except OSError:  # another file system; a race with another worker over the same entry
+        with contextlib.suppress(OSError):  # a cache that cannot take it only costs time
+            atomic_write(shared.entry, payload)
+    return len(payload)
+
+
+def _temp_name(path: str) -> str:
+    folder, name = os.path.split(path)
+    return os.path.join(folder, f".{name}.{os.getpid()}.tmp")
+
+
 def atomic_write(path: Path, data: bytes | str) -> None:
     """Replace *path* in one step: a reader (a browser, another worker) sees the old or the new file."""
-    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    _create(str(temp), data.encode("utf-8") if isinstance(data, str) else data)
+    temp = _temp_name(str(path))
+    _create(temp, data.encode("utf-8") if isinstance(data, str) else data)
     os.replace(temp, path)
 
 
-def write_file(staging: Path, rel: str, data: bytes | str) -> int:
+def write_file(staging: Path, rel: str, data: bytes | str | Shared) -> int:
     """Write one output file under *staging* (main process and render workers alike); return its size."""
+    path = str(_inside_output(staging, rel))
+    if isinstance(data, Shared):
+        return _write_shared(path, data)
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    _create(str(_inside_output(staging, rel)), payload)
+    _create(path, payload)
     return len(payload)
 
 
@@ -377,13 +440,16 @@ def clean_leftovers(target: Path) -> None:
             shutil.rmtree(path, ignore_errors=True)
 
 
-def replace_file(root: Path, rel: str, data: bytes | str) -> None:
+def replace_file(root: Path, rel: str, data: bytes | str | Shared) -> None:
     """Replace one file of a live output folder atomically (the dev server's preview).
 
     A reader requesting the file at the same moment gets the old or the new
     version, never half of one.
     """
-    atomic_write(_inside_output(root, rel), data)
+    if isinstance(data, Shared):
+        _write_shared(str(_inside_output(root, rel)), data, replace=True)
+    else:
+        atomic_write(_inside_output(root, rel), data)
 
 
 def remove_file(root: Path, rel: str) -> None:

@@ -291,6 +291,57 @@ def test_diagram_cache_is_used_and_safe_to_delete(site: Path) -> None:
     assert files(site / "public") == before
 
 
+def test_a_diagram_is_one_file_in_the_output_and_the_cache(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """diagram.svg and its cache entry are two names of one file (hard links), whichever came
+    first: drawn now, or found in the cache. Where no link can be made, both are written."""
+    import errno
+
+    import generator.write
+
+    cache = site / ".journeydocs-cache" / "diagrams"
+
+    def shared() -> list[bool]:
+        entries = {p.stat().st_ino for p in cache.glob("*/*.svg")}
+        return [p.stat().st_ino in entries for p in sorted((site / "public/journeys").glob("*/diagram.svg"))]
+
+    _build(site)
+    assert shared() == [True, True]  # drawn, then linked into the cache
+    before, entries = files(site / "public"), {p: p.stat().st_ino for p in cache.glob("*/*.svg")}
+    shutil.rmtree(site / "public")  # as in CI, which keeps the cache but not the output
+    _build(site)
+    assert shared() == [True, True] and files(site / "public") == before  # found in the cache, linked out
+    assert {p: p.stat().st_ino for p in cache.glob("*/*.svg")} == entries  # not written again
+
+    def no_link(source: object, target: object) -> None:
+        raise OSError(errno.EXDEV, "Invalid cross-device link")
+
+    monkeypatch.setattr(generator.write.os, "link", no_link)
+    shutil.rmtree(site / "public")
+    shutil.rmtree(site / ".journeydocs-cache")
+    _build(site)
+    assert shared() == [False, False] and len(list(cache.glob("*/*.svg"))) == 2  # both written
+    assert files(site / "public") == before
+    shutil.rmtree(site / "public")
+    assert _build(site).renderer.diagram_seconds < 1  # type: ignore[union-attr]
+    assert files(site / "public") == before
+
+
+def test_the_preview_replaces_a_shared_file_without_touching_the_old_one(tmp_path: Path) -> None:
+    """Files are replaced, never rewritten: the cache entry the old file shared keeps its text."""
+    from generator.write import Shared, replace_file
+
+    out, first, second = tmp_path / "out", tmp_path / "cache/ab/first.svg", tmp_path / "cache/cd/second.svg"
+    replace_file(out, "journeys/a/diagram.svg", Shared("<svg>1</svg>", first, cached=False))
+    diagram = out / "journeys/a/diagram.svg"
+    assert diagram.stat().st_ino == first.stat().st_ino and first.read_text() == "<svg>1</svg>"
+    second.parent.mkdir(parents=True)
+    second.write_text("<svg>2</svg>")
+    replace_file(out, "journeys/a/diagram.svg", Shared("<svg>2</svg>", second, cached=True))
+    assert diagram.stat().st_ino == second.stat().st_ino and diagram.read_text() == "<svg>2</svg>"
+    assert first.read_text() == "<svg>1</svg>" and first.stat().st_nlink == 1
+    assert sorted(p.name for p in diagram.parent.iterdir()) == ["diagram.svg"]  # no temporary file left
+
+
 def test_a_renamed_touchpoint_is_redrawn_even_where_the_dot_text_stays_the_same(site: Path) -> None:
     """The band columns are drawn after Graphviz, from the diagram's plan: the cache key covers
     them too.  "Help dusk" is exactly as wide as "Help desk", so no stage box changes width

@@ -25,7 +25,6 @@ from pathlib import Path
 
 from .. import code_identity
 from ..model import Journey, Site
-from ..write import atomic_write
 from . import bands, graphviz
 from .bands import FONT, GAP, LANE_WIDTH, clip
 
@@ -162,11 +161,11 @@ class DiagramCache:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
 
-    def _path(self, key: str) -> Path:
+    def path(self, key: str) -> Path:
         return self.folder / key[:2] / f"{key}.svg"
 
     def get(self, key: str) -> str | None:
-        path = self._path(key)
+        path = self.path(key)
         try:
             svg = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
@@ -200,11 +199,6 @@ class DiagramCache:
             pass
         return gone
 
-    def put(self, key: str, svg: str) -> None:
-        try:
-            atomic_write(self._path(key), svg)  # parallel workers never see half a file
-        except OSError:
-            pass  # a cache that cannot be written only costs time
 
 
 def inline_svg(svg: str) -> str:

@@ -63,7 +63,7 @@ class Markdown:
         # one raises and catches a KeyError each time, some twenty times a journey.
         looked_up = ("alerts", "inline_definitions", "store_labels", "strikethrough_single_tilde", "tasklists")
         options = {"html": False, "typographer": False, "maxNesting": MAX_NESTING, **dict.fromkeys(looked_up, False)}
-        md = MarkdownIt("commonmark", options)  # type: ignore[arg-type]
+        md = MarkdownIt("commonmark", options)
         md.enable(["table", "strikethrough"])
         md.block.ruler.before("table", "too_deep", _too_deep)
         md.disable(["html_block", "html_inline"])  # with raw HTML off they only ever decline, on every line

@@ -19,7 +19,7 @@ from ..diagnostics import ContentError, Report
 from ..model import Site
 from ..parallel import forked_pool
 from ..validate import schema
-from ..write import write_file
+from ..write import Shared, write_file
 from . import bands, diagram, graphviz
 from .feeds import catalogue, journey_json, sitemap
 from .markdown import Markdown
@@ -27,7 +27,7 @@ from .mermaid import mermaid_journey
 from .pages import Pages, pager
 from .templates import compile_templates, static_files
 
-Output = list[tuple[str, str | bytes]]
+Output = list[tuple[str, str | bytes | Shared]]
 SMALL_BUILD = 24  # jobs; below this, worker processes cost more than they save
 
 
@@ -56,7 +56,7 @@ class Renderer:
         self.cache = diagram.DiagramCache(cache_dir / "diagrams") if cache_dir else None
         self.diagram_seconds = 0.0
         self.page_seconds = 0.0
-        self._diagrams: dict[str, str] = {}  # journey slug -> its SVG, laid out ahead of its page
+        self._diagrams: dict[str, str | Shared] = {}  # journey slug -> its SVG, laid out ahead of its page
 
     def lay_out(self, slugs: list[str]) -> None:
         """Draw the diagrams of the journeys *slugs* now, one after another, ahead of their pages.
@@ -115,11 +115,15 @@ class Renderer:
             (f"{folder}/diagram.svg", svg),
             (f"{folder}/journey.mmd", mermaid_journey(site, journey)),
             (f"{folder}/journey.json", journey_json(site, journey)),
-            self.pages.journey(journey, diagram.inline_svg(svg)),
+            self.pages.journey(journey, diagram.inline_svg(svg.text if isinstance(svg, Shared) else svg)),
         ]
 
-    def _diagram(self, slug: str) -> str:
-        """The SVG of a journey's diagram, from the cache or laid out now."""
+    def _diagram(self, slug: str) -> str | Shared:
+        """The SVG of a journey's diagram, from the cache or laid out now.
+
+        With a cache, the SVG comes as :class:`Shared`: ``diagram.svg`` and the
+        cache's entry are then one file on disk.
+        """
         site = self.site
         journey = site.journeys[slug]
         start = time.perf_counter()
@@ -128,6 +132,7 @@ class Renderer:
         title, description = f"Stage diagram of {journey.title}", diagram.describe(site, journey)
         key = diagram.cache_key(dot, plan, title, description)
         svg = self.cache.get(key) if self.cache else None
+        cached = svg is not None
         if svg is None:
             try:
                 svg = diagram.render(dot, plan, title, description)
@@ -135,10 +140,8 @@ class Renderer:
                 report = Report()
                 report.error(journey.rel, 1, 1, f"stage diagram: {exc}")
                 raise ContentError(report) from None
-            if self.cache:
-                self.cache.put(key, svg)
         self.diagram_seconds += time.perf_counter() - start
-        return svg
+        return Shared(svg, self.cache.path(key), cached) if self.cache else svg
 
     def _feeds(self) -> Output:
         site = self.site
