@@ -132,26 +132,40 @@ def _link(source: Path, path: str) -> None:
 
 
 def _write_shared(path: str, shared: Shared, replace: bool = False) -> int:
+    """Write *shared* to *path* (with *replace*, in one step, as :func:`atomic_write`); return its size."""
     payload = shared.text.encode("utf-8")
     if shared.cached:
         try:
-            _link(shared.entry, path if not replace else _temp_name(path))
-        except OSError:  # another file system, or the entry was pruned meanwhile: write it
-            pass
-        else:
-            if replace:
-                os.replace(_temp_name(path), path)
+            _link_in(shared.entry, path, replace)
             return len(payload)
+        except OSError:  # another file system, or the entry was pruned meanwhile
+            pass
     if replace:
         atomic_write(Path(path), payload)
     else:
         _create(path, payload)
+    if shared.cached:
+        return len(payload)  # the entry stays as it is: only where the link failed do both exist
     try:
         _link(Path(path), str(shared.entry))  # an entry already there (the same diagram twice) is replaced
     except OSError:  # another file system; a race with another worker over the same entry
         with contextlib.suppress(OSError):  # a cache that cannot take it only costs time
             atomic_write(shared.entry, payload)
     return len(payload)
+
+
+def _link_in(source: Path, path: str, replace: bool) -> None:
+    """*path* as a name of *source*; with *replace*, swapped in over the old file in one step."""
+    if not replace:
+        _link(source, path)
+        return
+    temp = _temp_name(path)
+    try:
+        _link(source, temp)
+        os.replace(temp, path)
+    finally:  # already a name of *source*, *path* stays, and renaming onto it left the temporary name
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp)
 
 
 def _temp_name(path: str) -> str:

@@ -340,6 +340,34 @@ def test_the_preview_replaces_a_shared_file_without_touching_the_old_one(tmp_pat
     assert diagram.stat().st_ino == second.stat().st_ino and diagram.read_text() == "<svg>2</svg>"
     assert first.read_text() == "<svg>1</svg>" and first.stat().st_nlink == 1
     assert sorted(p.name for p in diagram.parent.iterdir()) == ["diagram.svg"]  # no temporary file left
+    # the same diagram again (a journey's prose edited): renaming a name of a file onto another
+    # name of it does nothing, which must not leave the temporary name behind
+    replace_file(out, "journeys/a/diagram.svg", Shared("<svg>2</svg>", second, cached=True))
+    assert sorted(p.name for p in diagram.parent.iterdir()) == ["diagram.svg"]
+    assert diagram.stat().st_ino == second.stat().st_ino
+
+
+def test_a_cache_hit_where_no_link_can_be_made_leaves_the_entry_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Across file systems (a preview folder on tmpfs), a hit writes the output and leaves the entry as it was."""
+    import errno
+
+    import generator.write
+    from generator.write import Shared, replace_file, write_file
+
+    entry = tmp_path / "cache/ab/entry.svg"
+    entry.parent.mkdir(parents=True)
+    entry.write_text("<svg/>")
+    before = entry.stat().st_ino
+
+    def no_link(source: object, target: object) -> None:
+        raise OSError(errno.EXDEV, "Invalid cross-device link")
+
+    monkeypatch.setattr(generator.write.os, "link", no_link)
+    write_file(tmp_path / "out", "journeys/a/diagram.svg", Shared("<svg/>", entry, cached=True))
+    replace_file(tmp_path / "preview", "journeys/a/diagram.svg", Shared("<svg/>", entry, cached=True))
+    assert (tmp_path / "out/journeys/a/diagram.svg").read_text() == "<svg/>"
+    assert (tmp_path / "preview/journeys/a/diagram.svg").read_text() == "<svg/>"
+    assert entry.stat().st_ino == before  # neither deleted nor written again
 
 
 def test_a_renamed_touchpoint_is_redrawn_even_where_the_dot_text_stays_the_same(site: Path) -> None:

@@ -3,15 +3,16 @@
 Stages run left to right on the top row, joined by the journey's effective flow
 (loops, returns, skips and repeats bridge over the row, see :func:`_nesting`).
 Under each stage box, a column holds its touchpoints in three bands (consumer
-only, the band of visibility, provider only); :mod:`.bands` plans and draws
-them once Graphviz has placed the boxes, which it makes wide enough for the
-column's widest touchpoint name.
+only, the band of visibility, provider only).  :mod:`.bands` plans the boxes'
+sizes and texts; Graphviz places boxes without texts; :mod:`.bands` then draws
+the texts into them and the columns under them.
 
-Content reaches Graphviz only inside HTML-like labels, escaped as entities,
-and node names are generated, so no title can inject DOT or SVG markup.  Long
-texts are shortened for the drawing only (:func:`.bands.clip`).  The whole
-row is handed over as one DOT string (far faster than pygraphviz's per-node
-API; see :mod:`.graphviz`) and the same input always yields the same bytes.
+Content reaches Graphviz only as tooltips, escaped as entities, and as a label
+on a default step (inside an HTML-like label, escaped the same way); node names
+are generated, so no title can inject DOT or SVG markup.  Long texts are
+shortened for the drawing only (:func:`.bands.clip`).  The whole row is handed
+over as one DOT string (far faster than pygraphviz's per-node API; see
+:mod:`.graphviz`) and the same input always yields the same bytes.
 """
 
 from __future__ import annotations
