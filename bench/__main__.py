@@ -179,6 +179,7 @@ def cold(site: Path, pause: float, repeat: int) -> dict:
     median = dict(ranked[(len(ranked) - 1) // 2])  # of an even number, the faster middle run: a real run's record
     if repeat > 1:
         median["runs"] = [data["seconds"] for data in runs]  # in the order they ran
+        median["runs_sys"] = [data.get("sys_seconds", 0.0) for data in runs]  # a slow run's first suspect
     return median
 
 
