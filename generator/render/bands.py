@@ -62,7 +62,7 @@ MOOD_SIZE = 9  # the feeling under a stage's title
 BRIDGE_SIZE = 10  # a bridge's label
 BRIDGE_PAD = (2.88, 1.44)  # beside and above a bridge's label (0.04 and 0.02 in)
 BASELINE = 0.34  # from a line's middle to its baseline, in font sizes
-LINE_STEP = 1.2 * FONT_SIZE  # from one line's baseline to the next (as Graphviz spaces lines)
+SPACING_FACTOR = 1.2  # a line's height, in font sizes (as Graphviz spaces lines)
 STAGE_HEIGHT = 36  # a stage box at its lowest (Graphviz's default node height, half an inch)
 STAGE_PAD = (11, 4)  # beside and above a stage box's texts (about the 0.15 by 0.06 in Graphviz had)
 
@@ -85,7 +85,7 @@ _HELVETICA_BOLD = (  # the same for Helvetica Bold: the stage titles
     333, 556, 611, 556, 611, 556, 333, 611, 611, 278, 278, 556, 278, 889, 611, 611,
     611, 611, 389, 556, 333, 611, 556, 778, 556, 556, 500, 389, 280, 389, 584,
 )  # fmt: skip
-_MARKUP = re.compile("[&<>\"']")
+MARKUP = re.compile("[&<>\"']")  # what needs escaping in HTML and SVG text (views.py too)
 SAFETY = 1.1  # readers whose sans-serif is wider than Helvetica (DejaVu Sans) still fit
 
 
@@ -104,8 +104,8 @@ def clip(text: str, limit: int = LABEL_LIMIT) -> str:
 
 
 @functools.lru_cache(maxsize=8192)  # names recur across a catalogue's journeys and bands
-def text_width(text: str, bold: bool = False) -> float:
-    """How wide *text* is set in 11 pt Helvetica (or Helvetica Bold), erring wide.
+def text_width(text: str, bold: bool = False, size: float = FONT_SIZE) -> float:
+    """How wide *text* is set in Helvetica (or Helvetica Bold) of *size* points, erring wide.
 
     Letters with accents count as their base letter; wide (East Asian)
     characters as a full em, and other characters outside ASCII (the emotion
@@ -125,7 +125,7 @@ def text_width(text: str, bold: bool = False) -> float:
             continue
         else:
             total += 1000
-    return total * FONT_SIZE / 1000 * SAFETY
+    return total * size / 1000 * SAFETY
 
 
 # The lane labels' column on the left, as wide as the widest (bold) label.
@@ -200,15 +200,15 @@ def plan(site: Site, journey: Journey) -> Plan:
         title = _lines(site.stage(entry.stage).title)
         mood = level(felt(entry.interactions))  # the stage's travellers only, as the map and the curve
         feeling = f"{EMOTION_MARK[mood]} {EMOTION_WORD[mood]}" if mood is not None else ""
-        texts = [text_width(line, bold=True) for line in title] + [text_width(feeling) * MOOD_SIZE / FONT_SIZE]
-        high = LINE_STEP * len(title) + (1.2 * MOOD_SIZE if feeling else 0) + 2 * STAGE_PAD[1]
+        texts = [text_width(line, bold=True) for line in title] + [text_width(feeling, size=MOOD_SIZE)]
+        sizes = [FONT_SIZE] * len(title) + ([MOOD_SIZE] if feeling else [])
         columns.append(Column(
             entry.stage, bands,  # type: ignore[arg-type]
             width=max(MIN_BOX, widest + 2 * TEXT_PAD, max(texts) + 2 * STAGE_PAD[0]),
-            height=max(STAGE_HEIGHT, high),
+            height=max(STAGE_HEIGHT, SPACING_FACTOR * sum(sizes) + 2 * STAGE_PAD[1]),
             title=tuple(map(_x, title)),
             mood=_x(feeling),
-            fill=EMOTION_FILL[mood] if mood is not None else "#ffffff",
+            fill=_fill(mood),
         ))  # fmt: skip
     used = [[SPACING + sum(box.height + SPACING for box in boxes) for boxes in c.bands] for c in columns]
     least = TOUCHPOINT_HEIGHT + 2 * SPACING
@@ -217,11 +217,10 @@ def plan(site: Site, journey: Journey) -> Plan:
     for number, edge in enumerate(journey.flow, 1):
         if edge.kind == "flow":  # written in the journey's flow: a bridge (the default steps are arrows)
             lines = _lines(edge.label) if edge.label else ()
-            widths = [text_width(line) * BRIDGE_SIZE / FONT_SIZE for line in lines]
             bridges.append(Bridge(
                 number, tuple(map(_x, lines)), "#7a3e9d" if edge.back else "#1f5fa8",
-                width=max(widths, default=0) + 2 * BRIDGE_PAD[0],
-                height=1.2 * BRIDGE_SIZE * len(lines) + 2 * BRIDGE_PAD[1],
+                width=max([text_width(line, size=BRIDGE_SIZE) for line in lines], default=0) + 2 * BRIDGE_PAD[0],
+                height=SPACING_FACTOR * BRIDGE_SIZE * len(lines) + 2 * BRIDGE_PAD[1],
             ))  # fmt: skip
     return Plan(tuple(columns), heights, tuple(bridges))  # type: ignore[arg-type]
 
@@ -242,10 +241,14 @@ def _box(site: Site, slug: str, items: list[Interaction]) -> Box:
         href=f"../../touchpoints/{slug}/index.html",
         tooltip=_x(clip(" ".join(f"{clip(name)}{feeling}: {actions}".split()), TOOLTIP_LIMIT)),
         lines=tuple(_x(line) for line in lines),
-        fill=EMOTION_FILL[mood] if mood is not None else "#ffffff",
+        fill=_fill(mood),
         width=max(map(text_width, lines)),
         height=TOUCHPOINT_HEIGHT + LINE * (len(lines) - 1),
     )
+
+
+def _fill(mood: int | None) -> str:
+    return EMOTION_FILL[mood] if mood is not None else "#ffffff"
 
 
 @functools.lru_cache(maxsize=4096)  # a catalogue's touchpoints and stages recur in journey after journey
@@ -261,7 +264,7 @@ def _n(value: float) -> str:
 def _x(text: str) -> str:
     """Text for SVG content or an attribute, markup escaped.  (YAML and site.toml already
     refuse the control characters XML forbids.)"""
-    return escape(text, quote=True) if _MARKUP.search(text) else text
+    return escape(text, quote=True) if MARKUP.search(text) else text
 
 
 def draw(plan: Plan, stages: Mapping[str, tuple[float, float]], row: tuple[float, float]) -> tuple[str, float]:
@@ -287,6 +290,16 @@ def draw(plan: Plan, stages: Mapping[str, tuple[float, float]], row: tuple[float
     return "\n".join(out) + "\n", edges[-1]
 
 
+def baselines(sizes: Sequence[float], middle: float) -> list[float]:
+    """Where the lines of a block of text, of these font *sizes*, sit to be centred on *middle*."""
+    y = middle - SPACING_FACTOR * sum(sizes) / 2  # the block's top
+    out = []
+    for size in sizes:
+        out.append(y + (SPACING_FACTOR / 2 + BASELINE) * size)
+        y += SPACING_FACTOR * size
+    return out
+
+
 def stage_texts(column: Column, box: tuple[float, float, float, float]) -> str:
     """The texts of a stage box that Graphviz placed at *box* (left, top, right, bottom): its
     bold title and, under it, the stage's feeling, centred as one block."""
@@ -294,29 +307,22 @@ def stage_texts(column: Column, box: tuple[float, float, float, float]) -> str:
     if column.mood:
         lines.append((column.mood, MOOD_SIZE, ""))
     middle = _n((box[0] + box[2]) / 2)
-    y = (box[1] + box[3] - sum(1.2 * size for _, size, _ in lines)) / 2  # the block's top
-    out = []
-    for text, size, weight in lines:
-        out.append(
-            f'<text text-anchor="middle" x="{middle}" y="{_n(y + (0.6 + BASELINE) * size)}" font-family="{FONT}"'
-            f'{weight} font-size="{size}">{text}</text>\n'
-        )
-        y += 1.2 * size
-    return "".join(out)
+    ys = baselines([size for _, size, _ in lines], (box[1] + box[3]) / 2)
+    return "".join(
+        f'<text text-anchor="middle" x="{middle}" y="{_n(y)}" font-family="{FONT}"{weight} font-size="{size}">{text}</text>\n'
+        for (text, size, weight), y in zip(lines, ys)
+    )
 
 
 def bridge_texts(bridge: Bridge, box: tuple[float, float, float, float]) -> str:
     """The text of a bridge's label, in the node Graphviz placed at *box*."""
     middle = _n((box[0] + box[2]) / 2)
-    y = (box[1] + box[3]) / 2 - 0.6 * BRIDGE_SIZE * len(bridge.lines)  # the text's top
-    out = []
-    for line in bridge.lines:
-        out.append(
-            f'<text text-anchor="middle" x="{middle}" y="{_n(y + (0.6 + BASELINE) * BRIDGE_SIZE)}" '
-            f'font-family="{FONT}" font-size="{BRIDGE_SIZE}" fill="{bridge.colour}">{line}</text>\n'
-        )
-        y += 1.2 * BRIDGE_SIZE
-    return "".join(out)
+    ys = baselines([BRIDGE_SIZE] * len(bridge.lines), (box[1] + box[3]) / 2)
+    return "".join(
+        f'<text text-anchor="middle" x="{middle}" y="{_n(y)}" font-family="{FONT}" font-size="{BRIDGE_SIZE}" '
+        f'fill="{bridge.colour}">{line}</text>\n'
+        for line, y in zip(bridge.lines, ys)
+    )
 
 
 def _line(band: str, left: float, right: float, y: float) -> str:
@@ -341,7 +347,7 @@ def _lanes(plan: Plan, middle: float, tops: Sequence[float], left: float, right:
         rows.append((label, top + PAD + inner / 2))
     for label, y in rows:
         out.append(
-            f'<text text-anchor="middle" x="{x}" y="{_n(y + BASELINE * FONT_SIZE)}" font-family="{FONT}" '
+            f'<text text-anchor="middle" x="{x}" y="{_n(baselines([FONT_SIZE], y)[0])}" font-family="{FONT}" '
             f'font-weight="bold" font-size="{FONT_SIZE}">{_x(label)}</text>\n'
         )
     for (band, _label), top, height in zip(BANDS, tops, plan.heights):
@@ -366,10 +372,8 @@ def _column(column: Column, box: tuple[float, float], tops: Sequence[float]) -> 
         out.append(f'<g id="band-{column.stage}-{band}" class="diagram-band diagram-band-{band}">\n')
         y = top + PAD + SPACING
         for tp in boxes:  # ids and links are made of slugs: nothing in them to escape
-            first = y + tp.height / 2 - (len(tp.lines) - 1) * LINE_STEP / 2 + BASELINE * FONT_SIZE
-            texts = "".join(
-                f'<text x="{middle}" y="{_n(first + k * LINE_STEP)}">{text}</text>\n' for k, text in enumerate(tp.lines)
-            )
+            ys = baselines([FONT_SIZE] * len(tp.lines), y + tp.height / 2)
+            texts = "".join(f'<text x="{middle}" y="{_n(line_y)}">{text}</text>\n' for text, line_y in zip(tp.lines, ys))
             out.append(
                 f'<g id="{tp.id}" class="diagram-touchpoint"><a xlink:href="{tp.href}" xlink:title="{tp.tooltip}" '
                 f'target="_top">\n<rect {across} y="{_n(y)}" height="{tp.height}" fill="{tp.fill}" stroke="#666666"/>\n'

@@ -7,7 +7,6 @@ lives here where it can be tested without HTML.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import quote
@@ -17,7 +16,7 @@ from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
 from ..model import Indicator, Interaction, Journey, Site, average, emotion_level, felt
-from .bands import EMOTION_MARK, EMOTION_WORD
+from .bands import EMOTION_MARK, EMOTION_WORD, MARKUP
 from .charts import signed
 
 
@@ -233,7 +232,6 @@ def visibility_html(value: str) -> Markup:
 
 
 _VISIBILITY_HTML = {value: Markup(f'<span class="band band-{value}">{text}</span>') for value, text in _VISIBILITY.items()}
-_MARKUP_CHARACTERS = re.compile("[&<>\"']")
 
 
 def _h(text: str) -> str:
@@ -242,7 +240,7 @@ def _h(text: str) -> str:
     ``markupsafe.escape`` makes a ``Markup`` object of every piece, which cost
     more than the escaping itself: list pages escape thousands of names a page.
     """
-    return str(escape(text)) if _MARKUP_CHARACTERS.search(text) else text
+    return str(escape(text)) if MARKUP.search(text) else text
 
 
 def kind_html(kind: str) -> Markup:
