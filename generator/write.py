@@ -23,9 +23,11 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from .diagnostics import OutputError
 
+_T = TypeVar("_T")
 TEMP_PREFIX = ".journeydocs-tmp-"
 OLD_PREFIX = ".journeydocs-old-"
 
@@ -84,14 +86,7 @@ def _create(path: str, payload: bytes) -> None:
     several more calls per file.
     """
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
-    try:
-        fd = os.open(path, flags, 0o666)
-    except FileNotFoundError:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        fd = os.open(path, flags, 0o666)
-    except FileExistsError:  # replaced, never truncated: it may be a hard link to a file of the live site
-        os.unlink(path)
-        fd = os.open(path, flags, 0o666)
+    fd = _fresh(path, lambda: os.open(path, flags, 0o666))
     try:
         view = memoryview(payload)
         while view:
@@ -117,18 +112,22 @@ class Shared:
     cached: bool
 
 
-def _link(source: Path, path: str) -> None:
-    """*path* as a new name of *source*, making its folder only when it is missing (as :func:`_create`)."""
+def _fresh(path: str, make: Callable[[], _T]) -> _T:
+    """Run *make*, which creates *path*: again after making its folder, when that is missing, or after
+    removing the file already there (replaced, never truncated: it may be a hard link to a file of
+    the live site)."""
     try:
-        os.link(source, path)
+        return make()
     except FileNotFoundError:
-        if not source.exists():
-            raise
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        os.link(source, path)
-    except FileExistsError:  # replaced, never truncated: it may be a hard link to a file of the live site
+    except FileExistsError:
         os.unlink(path)
-        os.link(source, path)
+    return make()
+
+
+def _link(source: Path, path: str) -> None:
+    """*path* as a new name of *source* (see :func:`_fresh`)."""
+    _fresh(path, lambda: os.link(source, path))
 
 
 def _write_shared(path: str, shared: Shared, replace: bool = False) -> int:
