@@ -179,7 +179,7 @@ def cold(site: Path, pause: float, repeat: int) -> dict:
     median = dict(ranked[(len(ranked) - 1) // 2])  # of an even number, the faster middle run: a real run's record
     if repeat > 1:
         median["runs"] = [data["seconds"] for data in runs]  # in the order they ran
-        median["runs_sys"] = [data.get("sys_seconds", 0.0) for data in runs]  # a slow run's first suspect
+        median["runs_sys"] = [data["sys_seconds"] for data in runs]  # a slow run's first suspect
     return median
 
 
@@ -263,7 +263,7 @@ def main() -> int:
                 phases += "  (median of " + " ".join(f"{v:.2f}" for v in data["runs"]) + ", in the order run)"
             print(
                 f"{size:>8,} {name:<12} {data['seconds']:>8.2f} {data['wall']:>6.2f} {data['cpu_seconds']:>6.2f} "
-                f"{data.get('sys_seconds', 0):>6.2f} {rate:>8,.0f} "
+                f"{data['sys_seconds']:>6.2f} {rate:>8,.0f} "
                 f"{data['rss_mib']:>8.0f}  {phases}",
                 flush=True,
             )

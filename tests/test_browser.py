@@ -148,10 +148,10 @@ def test_touchpoint_names_stage_titles_and_bridge_labels_fit_their_boxes_in_the_
     page, base_url: str, site: Path
 ) -> None:
     """journeydocs sizes the boxes from Helvetica's widths; the browser's own font must fit them too."""
-    measured = bridges = 0
+    measured = bridge_texts = 0
     for journey in sorted((site / "journeys").glob("*/index.html")):
         page.goto(base_url + journey.relative_to(site).as_posix())
-        bridges += page.locator("figure.diagram g.node[id^='flow-'] text").count()
+        bridge_texts += page.locator("figure.diagram g.node[id^='flow-'] text").count()
         ratios = page.evaluate(
             """() => Array.from(document.querySelectorAll(
                  "figure.diagram g.diagram-touchpoint, figure.diagram g.node")).filter(g => g.querySelector("text")).map(g => {
@@ -161,7 +161,7 @@ def test_touchpoint_names_stage_titles_and_bridge_labels_fit_their_boxes_in_the_
         )
         assert ratios and max(ratios) < 0.97, journey.parent.name  # a little room either side of the text
         measured += len(ratios)
-    assert measured > 130 and bridges >= 5  # over a hundred touchpoint boxes, some forty stage boxes, the bridges
+    assert measured > 130 and bridge_texts >= 5  # over a hundred touchpoint boxes, some forty stage boxes, the bridges
 
 
 def test_index_filters(page, base_url: str, site: Path) -> None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -291,13 +293,20 @@ def test_diagram_cache_is_used_and_safe_to_delete(site: Path) -> None:
     assert files(site / "public") == before
 
 
-def test_a_diagram_is_one_file_in_the_output_and_the_cache(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """diagram.svg and its cache entry are two names of one file (hard links), whichever came
-    first: drawn now, or found in the cache. Where no link can be made, both are written."""
-    import errno
-
+@pytest.fixture
+def no_hard_links(monkeypatch: pytest.MonkeyPatch) -> Callable[[], None]:
+    """Call it to make every hard link fail, as across file systems."""
     import generator.write
 
+    def no_link(source: object, target: object) -> None:
+        raise OSError(errno.EXDEV, "Invalid cross-device link")
+
+    return lambda: monkeypatch.setattr(generator.write.os, "link", no_link)
+
+
+def test_a_diagram_is_one_file_in_the_output_and_the_cache(site: Path, no_hard_links: Callable[[], None]) -> None:
+    """diagram.svg and its cache entry are two names of one file (hard links), whichever came
+    first: drawn now, or found in the cache. Where no link can be made, both are written."""
     cache = site / ".journeydocs-cache" / "diagrams"
 
     def shared() -> list[bool]:
@@ -312,10 +321,7 @@ def test_a_diagram_is_one_file_in_the_output_and_the_cache(site: Path, monkeypat
     assert shared() == [True, True] and files(site / "public") == before  # found in the cache, linked out
     assert {p: p.stat().st_ino for p in cache.glob("*/*.svg")} == entries  # not written again
 
-    def no_link(source: object, target: object) -> None:
-        raise OSError(errno.EXDEV, "Invalid cross-device link")
-
-    monkeypatch.setattr(generator.write.os, "link", no_link)
+    no_hard_links()
     shutil.rmtree(site / "public")
     shutil.rmtree(site / ".journeydocs-cache")
     _build(site)
@@ -347,11 +353,8 @@ def test_the_preview_replaces_a_shared_file_without_touching_the_old_one(tmp_pat
     assert diagram.stat().st_ino == second.stat().st_ino
 
 
-def test_a_cache_hit_where_no_link_can_be_made_leaves_the_entry_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_cache_hit_where_no_link_can_be_made_leaves_the_entry_alone(tmp_path: Path, no_hard_links: Callable[[], None]) -> None:
     """Across file systems (a preview folder on tmpfs), a hit writes the output and leaves the entry as it was."""
-    import errno
-
-    import generator.write
     from generator.write import Shared, replace_file, write_file
 
     entry = tmp_path / "cache/ab/entry.svg"
@@ -359,10 +362,7 @@ def test_a_cache_hit_where_no_link_can_be_made_leaves_the_entry_alone(tmp_path: 
     entry.write_text("<svg/>")
     before = entry.stat().st_ino
 
-    def no_link(source: object, target: object) -> None:
-        raise OSError(errno.EXDEV, "Invalid cross-device link")
-
-    monkeypatch.setattr(generator.write.os, "link", no_link)
+    no_hard_links()
     write_file(tmp_path / "out", "journeys/a/diagram.svg", Shared("<svg/>", entry, cached=True))
     replace_file(tmp_path / "preview", "journeys/a/diagram.svg", Shared("<svg/>", entry, cached=True))
     assert (tmp_path / "out/journeys/a/diagram.svg").read_text() == "<svg/>"

@@ -242,11 +242,14 @@ def test_the_benchmark_reports_the_median_cold_build_with_its_runs_in_order(
 
     runs = iter(seconds)
     monkeypatch.setattr(bench, "settle", lambda pause: None)
-    monkeypatch.setattr(bench, "measure", lambda mode, site: {"seconds": (s := next(runs)), "phases": {"render": s}})
+    monkeypatch.setattr(
+        bench, "measure", lambda mode, site: {"seconds": (s := next(runs)), "sys_seconds": s / 10, "phases": {"render": s}}
+    )
     result = bench.cold(tmp_path, 0, len(seconds))
     assert result["seconds"] == median and result["phases"] == {"render": median}
     if len(seconds) > 1:
         assert result["runs"] == seconds  # every run, in the order run
+        assert result["runs_sys"] == [s / 10 for s in seconds]  # and its kernel time
     else:
         assert "runs" not in result  # one run is its own record
 

@@ -25,7 +25,7 @@ import pytest
 from generator.build import Options, build, load
 from generator.render.diagram import dot_source
 
-from .conftest import MINI, copy_site, files
+from .conftest import MINI, clean_build, copy_site, files
 from .sitecheck import (
     Element,
     active_content,
@@ -320,7 +320,7 @@ def test_every_kind_of_extra_flow_edge_arcs_above_the_stage_boxes(mini_copy: Pat
         '  - "engage -> co-create: fast track"\n  - "onboard -> onboard: each sprint"\n',
     )
     journey.write_text(text, "utf-8")
-    out = build(Options(root=mini_copy, output=tmp_path / "out", use_cache=False, search=False)).output
+    out = clean_build(mini_copy, tmp_path / "out")
     svg = diagram_svg(page(out, "journeys/order-service/diagram.svg"))
     boxes = [y for g in svg.iter("g") if (g.id or "").startswith("stage-node-") for y in _ys(g)]
     middle = (min(boxes) + max(boxes)) / 2
@@ -397,13 +397,13 @@ def test_band_columns_sit_under_their_stage_boxes_and_line_up(sample: Path) -> N
 def test_a_stage_box_is_wide_enough_for_its_widest_touchpoint_name(model) -> None:  # type: ignore[no-untyped-def]
     from generator.render.bands import MIN_BOX, TEXT_PAD, plan, text_width
 
-    journey = next(iter(model.journeys.values()))
-    planned = plan(model, journey)
-    dot = dot_source(model, journey, planned)
-    for n, column in enumerate(planned.columns):
-        names = [html.unescape(line) for boxes in column.bands for box in boxes for line in box.lines]  # kept escaped
-        width = float(re.search(rf"\nS{n} \[.*?width=([\d.]+)", dot).group(1)) * 72  # type: ignore[union-attr]
-        assert width >= max([text_width(name) + 2 * TEXT_PAD for name in names] + [MIN_BOX]) - 0.01
+    for journey in model.journeys.values():
+        planned = plan(model, journey)
+        dot = dot_source(model, journey, planned)
+        for n, column in enumerate(planned.columns):
+            names = [html.unescape(line) for boxes in column.bands for box in boxes for line in box.lines]  # kept escaped
+            width = float(re.search(rf"\nS{n} \[.*?width=([\d.]+)", dot).group(1)) * 72  # type: ignore[union-attr]
+            assert width >= max([text_width(name) + 2 * TEXT_PAD for name in names] + [MIN_BOX]) - 0.01
     assert text_width("WWWW") > text_width("iiii") > 0
     assert text_width("Café") == text_width("Cafe")  # an accent adds no width
     assert text_width("会议") == 2 * text_width("M") * 1000 / 833  # a wide character is a full em
@@ -413,7 +413,15 @@ def test_a_stage_box_is_wide_enough_for_its_widest_touchpoint_name(model) -> Non
 def test_a_stage_box_holds_its_title_and_feeling_centred_in_its_link(mini_copy: Path, tmp_path: Path) -> None:
     """Graphviz lays the stage boxes out without their texts; journeydocs sizes each box for them
     (a long title among them) and draws them into it: centred, inside the box's link."""
-    from generator.render.bands import EMOTION_WORD, FONT_SIZE, MOOD_SIZE, STAGE_PAD, text_width
+    from generator.render.bands import (
+        BASELINE,
+        EMOTION_WORD,
+        FONT_SIZE,
+        MOOD_SIZE,
+        SPACING_FACTOR,
+        STAGE_PAD,
+        text_width,
+    )
 
     titles = {
         "explore": "Explore",
@@ -423,7 +431,7 @@ def test_a_stage_box_holds_its_title_and_feeling_centred_in_its_link(mini_copy: 
     }  # fmt: skip
     stages = "".join(f'\n[[stages]]\nid = "{s}"\ntitle = {json.dumps(t)}\n' for s, t in titles.items())
     (mini_copy / "site.toml").write_text((mini_copy / "site.toml").read_text("utf-8") + stages, "utf-8")
-    out = build(Options(root=mini_copy, output=tmp_path / "out", use_cache=False, search=False)).output
+    out = clean_build(mini_copy, tmp_path / "out")
     boxes, seen = 0, set()
     for svg_file in sorted((out / "journeys").glob("*/diagram.svg")):
         root = ET.parse(svg_file).getroot()
@@ -437,7 +445,7 @@ def test_a_stage_box_holds_its_title_and_feeling_centred_in_its_link(mini_copy: 
             width, height = float(box.get("width", "")), float(box.get("height", ""))
             texts = list(link.iter(f"{_SVG}text"))
             assert texts == list(group.iter(f"{_SVG}text")), "a text outside the box's link"
-            lines = titles[stage].splitlines()
+            lines = [titles[stage]]  # a title is one line (site.toml refuses line breaks)
             assert [t.text for t in texts[: len(lines)]] == lines
             for t in texts[: len(lines)]:
                 assert t.get("font-weight") == "bold"
@@ -451,9 +459,10 @@ def test_a_stage_box_holds_its_title_and_feeling_centred_in_its_link(mini_copy: 
                 assert float(t.get("x", "")) == pytest.approx(left + width / 2, abs=0.01)
                 assert t.get("text-anchor") == "middle"
                 assert top + 8 < float(t.get("y", "")) < top + height - 2, f"{svg_file.parent.name} {stage}"
-            ys = [float(t.get("y", "")) for t in texts]
-            block = (ys[0] - 1.2 * FONT_SIZE * 0.94, ys[-1] + 0.26 * 1.2 * float(texts[-1].get("font-size", "")))
-            assert sum(block) / 2 == pytest.approx(top + height / 2, abs=1.5)  # the block sits in the middle
+            ys, sizes = [float(t.get("y", "")) for t in texts], [float(t.get("font-size", "")) for t in texts]
+            half = SPACING_FACTOR / 2  # of a line's height, in font sizes: its middle to its edges
+            block = (ys[0] - (half + BASELINE) * sizes[0], ys[-1] + (half - BASELINE) * sizes[-1])
+            assert sum(block) / 2 == pytest.approx(top + height / 2, abs=0.05)  # the block sits in the middle
             seen.add(stage)
             boxes += 1
     assert boxes >= 8 and {"engage", "onboard"} <= seen
