@@ -92,25 +92,34 @@ def meanwhile(work: Callable[[], None] | None) -> Iterator[None]:
     if work is None:
         yield
         return
-    pid = -1
+    pid, held = -1, set()
     if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
         held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
         try:
             pid = os.fork()
         except OSError:  # no process to spare (a limit on processes, no memory)
-            pass
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
         if pid == 0:  # pragma: no cover - the child; coverage cannot follow it
             _run_child(work, held)
-        signal.pthread_sigmask(signal.SIG_SETMASK, held)
     if pid < 0:
-        work()
+        try:
+            work()
+        except Exception as exc:  # noqa: BLE001 - as in the child: only a cache write is lost
+            _unsaved(exc)
         yield
         return
     try:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)  # a Ctrl+C held back meanwhile arrives here, and is waited out
         yield
     finally:
         with contextlib.suppress(ChildProcessError):  # already reaped: SIGCHLD ignored by whoever started us
             os.waitpid(pid, 0)
+
+
+def _unsaved(exc: BaseException) -> None:
+    """Say in one line that the build cache was not saved: the build goes on without it."""
+    with contextlib.suppress(BaseException):
+        os.write(2, f"warning: the build cache was not saved: {exc!r}\n".encode("utf-8", "replace"))
 
 
 def _run_child(work: Callable[[], None], held: set[int | signal.Signals]) -> None:  # pragma: no cover - in the child
@@ -122,7 +131,6 @@ def _run_child(work: Callable[[], None], held: set[int | signal.Signals]) -> Non
         work()
         status = 0
     except BaseException as exc:  # noqa: BLE001 - only a cache write is lost: say so in one line, as the build goes on
-        with contextlib.suppress(BaseException):
-            os.write(2, f"warning: the build cache was not saved: {exc!r}\n".encode("utf-8", "replace"))
+        _unsaved(exc)
     finally:
         os._exit(status)  # no atexit handlers, no flushing the parent's buffers a second time

@@ -255,7 +255,7 @@ def test_the_benchmark_reports_the_median_cold_build_with_its_runs_in_order(
 
 
 def test_work_done_meanwhile_runs_in_another_process_and_is_done_when_the_block_ends(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
 ) -> None:
     """The build cache's documents are written by a forked process while validation runs."""
     import threading
@@ -292,6 +292,13 @@ def test_work_done_meanwhile_runs_in_another_process_and_is_done_when_the_block_
         assert done.read_text(encoding="utf-8") == str(os.getpid())
     with meanwhile(None):
         pass
+
+    def fails() -> None:
+        raise PermissionError(13, "Permission denied")
+
+    with meanwhile(fails):  # run here, a failure is one line, as from the forked process: the build goes on
+        pass
+    assert capfd.readouterr().err == "warning: the build cache was not saved: PermissionError(13, 'Permission denied')\n"
 
 
 def test_work_done_meanwhile_survives_sigchld_ignored_and_keeps_signals_held_back_only_while_forking(
