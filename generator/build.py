@@ -29,7 +29,7 @@ from .config import (
 )
 from .deps import STATIC_KEY, Job, digests, fingerprints, plan, search_fingerprint
 from .diagnostics import ContentError, JourneydocsError, OutputError, Report
-from .load import Document, Source, discover
+from .load import Document, Source, cannot_read, discover
 from .model import Site, build_site
 from .parallel import meanwhile, paused_gc, worker_count
 from .reader import Reader
@@ -233,17 +233,20 @@ def _hash_files(h: hashlib.blake2b, files: dict[str, Path], root: Path) -> None:
     """Hash each name and content, lengths first, so no two sets of files hash the same bytes.
 
     A theme file that cannot be read is the site's problem, reported at the
-    file like any other (not as the output that could not be written).
+    file like any other (not as the output that could not be written), all of
+    them at once.
     """
+    report = Report()
     for rel, path in files.items():
         try:
             data = path.read_bytes()
         except OSError as exc:
-            report = Report()
-            report.error(printable(os.path.relpath(path, root)), 1, 1, f"cannot read the file: {exc.strerror or exc}")
-            raise ContentError(report) from None
+            report.error(printable(os.path.relpath(path, root)), 1, 1, cannot_read(exc))
+            continue
         name = rel.encode()
         h.update(b"%d\0%d\0" % (len(name), len(data)) + name + data)
+    if report.errors:
+        raise ContentError(report)
 
 
 # Heaviest first so the workers finish together: catalogue-wide pages (tens of ms), journeys, the rest.

@@ -170,8 +170,12 @@ def read_bytes(source: Source) -> tuple[bytes | None, list[Diagnostic]]:
     except NotReadable as exc:
         return None, [Diagnostic(source.rel, 1, 1, Severity.ERROR, str(exc))]
     except OSError as exc:
-        message = f"cannot read the file: {exc.strerror or exc}"
-        return None, [Diagnostic(source.rel, 1, 1, Severity.ERROR, message)]
+        return None, [Diagnostic(source.rel, 1, 1, Severity.ERROR, cannot_read(exc))]
+
+
+def cannot_read(exc: OSError) -> str:
+    """The problem with a file that exists but cannot be read (content, settings' files, templates)."""
+    return f"cannot read the file: {exc.strerror or exc}"
 
 
 def digest(raw: bytes) -> str:

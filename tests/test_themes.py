@@ -213,7 +213,9 @@ def test_a_template_that_cannot_be_read_is_reported_at_the_file(make_site, cli) 
     site = make_site()
     (site / "templates").mkdir()
     (site / "templates/journey.html").symlink_to("/proc/self/mem")  # a file even root cannot read
+    (site / "templates/persona.html").symlink_to("/proc/self/mem")
     result = cli("build", "--site", site)
     assert result.exit_code == 1
     assert [e for e in errors(result.output) if e.startswith("templates/journey.html:1:1: error: cannot read the file: ")]
+    assert [e for e in errors(result.output) if e.startswith("templates/persona.html:1:1: error: cannot read the file: ")]
     assert "cannot write" not in result.output and not (site / "public").exists()
