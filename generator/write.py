@@ -133,18 +133,20 @@ def _link(source: Path, path: str) -> None:
 def _write_shared(path: str, shared: Shared, replace: bool = False) -> int:
     """Write *shared* to *path* (with *replace*, in one step, as :func:`atomic_write`); return its size."""
     payload = shared.text.encode("utf-8")
+
+    def write() -> None:
+        if replace:
+            atomic_write(Path(path), payload)
+        else:
+            _create(path, payload)
+
     if shared.cached:
         try:
             _link_in(shared.entry, path, replace)
-            return len(payload)
-        except OSError:  # another file system, or the entry was pruned meanwhile
-            pass
-    if replace:
-        atomic_write(Path(path), payload)
-    else:
-        _create(path, payload)
-    if shared.cached:
-        return len(payload)  # the entry stays as it is: only where the link failed do both exist
+        except OSError:  # another file system, or the entry was pruned meanwhile: the output alone is written
+            write()
+        return len(payload)
+    write()
     try:
         _link(Path(path), str(shared.entry))  # an entry already there (the same diagram twice) is replaced
     except OSError:  # another file system; a race with another worker over the same entry
