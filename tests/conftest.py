@@ -163,6 +163,10 @@ def clean_build(site: Path, output: Path, search: bool = False) -> Path:
     return build(Options(root=site, output=output, search=search, use_cache=False)).output
 
 
+SVG = "{http://www.w3.org/2000/svg}"  # ElementTree's names of SVG and XLink elements and attributes
+XLINK = "{http://www.w3.org/1999/xlink}"
+
+
 def errors(output: str) -> list[str]:
     """The error lines of a command's output (``path:line:col: error: …``)."""
     return [line for line in output.splitlines() if ": error: " in line]

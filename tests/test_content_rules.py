@@ -21,7 +21,7 @@ from generator.render.diagram import dot_source
 from generator.render.markdown import Markdown
 from generator.render.views import journey_map
 
-from .conftest import clean_build
+from .conftest import SVG, XLINK, clean_build
 
 STAGES = [Stage("explore", "Explore", "", 0), Stage("agree", "Agree", "", 3), Stage("realize", "Realize", "", 6)]
 
@@ -201,7 +201,7 @@ def test_very_long_label_and_name_are_shortened_in_the_diagram_only(site: Callab
         **{"content/touchpoints/portal.md": f"---\nname: {name}\n---\n"},
     )
     out = clean_build(root, tmp_path / "out")
-    drawn = " ".join(t.text or "" for t in ET.parse(out / "journeys/buy/diagram.svg").iter("{http://www.w3.org/2000/svg}text"))
+    drawn = " ".join(t.text or "" for t in ET.parse(out / "journeys/buy/diagram.svg").iter(f"{SVG}text"))
     assert "x" * LABEL_LIMIT not in drawn and "x" * (LABEL_LIMIT - 1) + "…" in drawn
     assert "word " * 30 not in drawn and "word word" in drawn and len(drawn) < 1_000
     data = json.loads((out / "journeys/buy/journey.json").read_text(encoding="utf-8"))
@@ -213,9 +213,9 @@ def test_long_tooltips_are_shortened_and_short_texts_left_alone(site: Callable[.
     root = site(journey(action="step " * 400))
     out = clean_build(root, tmp_path / "out")
     tree = ET.parse(out / "journeys/buy/diagram.svg")
-    titles = [a.get("{http://www.w3.org/1999/xlink}title") or "" for a in tree.iter("{http://www.w3.org/2000/svg}a")]
+    titles = [a.get(f"{XLINK}title") or "" for a in tree.iter(f"{SVG}a")]
     assert max(map(len, titles)) <= TOOLTIP_LIMIT and any(t.endswith("…") for t in titles)
-    texts = [t.text for t in tree.iter("{http://www.w3.org/2000/svg}text")]
+    texts = [t.text for t in tree.iter(f"{SVG}text")]
     assert "renewal" in texts  # a short flow label is drawn as written
 
 

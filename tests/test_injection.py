@@ -11,6 +11,8 @@ import pytest
 
 from generator.build import Options, build
 
+from .conftest import SVG, XLINK
+
 EVIL = "<script>alert(1)</script> \"quoted\" 'single' {{ 7 * 7 }} {% raw %} & <b onmouseover=x>"
 DOT_EVIL = 'a"b\\c\\N\\G <TABLE><TR><TD>x</TD></TR></TABLE> ]; evil [label="y" > & \u00e9 \U0001f600'
 
@@ -118,17 +120,17 @@ def test_diagram_svg_is_well_formed_and_keeps_labels_as_text(hostile_build: Path
     for element in tree.iter():
         assert not element.tag.endswith("script")
         assert not any(name.lower().startswith("on") for name in element.attrib)
-    links = [a.get("{http://www.w3.org/1999/xlink}href") for a in tree.iterfind(".//svg:a", ns)]
+    links = [a.get(f"{XLINK}href") for a in tree.iterfind(".//svg:a", ns)]
     assert "../../touchpoints/trap/index.html" in links
     assert tree.getroot().find("svg:title", ns).text.startswith("Stage diagram of <script>")
 
 
 def test_layout_did_not_break_on_hostile_labels(hostile_build: Path) -> None:
     tree = ET.parse(hostile_build / "journeys/attack/diagram.svg")
-    classes = [g.get("class", "") for g in tree.iter("{http://www.w3.org/2000/svg}g")]
-    ids = {g.get("id") for g in tree.iter("{http://www.w3.org/2000/svg}g")}
-    nodes = {g.get("id") for g in tree.iter("{http://www.w3.org/2000/svg}g") if g.get("class") == "node"}
-    columns = {g.get("id") for g in tree.iter("{http://www.w3.org/2000/svg}g") if g.get("class") == "diagram-column"}
+    classes = [g.get("class", "") for g in tree.iter(f"{SVG}g")]
+    ids = {g.get("id") for g in tree.iter(f"{SVG}g")}
+    nodes = {g.get("id") for g in tree.iter(f"{SVG}g") if g.get("class") == "node"}
+    columns = {g.get("id") for g in tree.iter(f"{SVG}g") if g.get("class") == "diagram-column"}
     stages = {i.removeprefix("column-") for i in columns}
     assert len(stages) >= 2  # a stage box over a column of bands per stage
     bridges = {i for i in nodes if re.fullmatch(r"flow-\d+-label", i)}  # a loop's label is a node of its own

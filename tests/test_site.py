@@ -25,7 +25,7 @@ import pytest
 from generator.build import Options, build, load
 from generator.render.diagram import dot_source
 
-from .conftest import MINI, clean_build, copy_site, files
+from .conftest import MINI, SVG, clean_build, copy_site, files
 from .sitecheck import (
     Element,
     active_content,
@@ -337,7 +337,6 @@ def test_every_kind_of_extra_flow_edge_arcs_above_the_stage_boxes(mini_copy: Pat
     assert len(set(spots)) == len(spots)
 
 
-_SVG = "{http://www.w3.org/2000/svg}"
 
 
 def _svg_numbers(text: str) -> list[float]:
@@ -356,18 +355,18 @@ def test_band_columns_sit_under_their_stage_boxes_and_line_up(sample: Path) -> N
     for svg_file in sorted((sample / "journeys").glob("*/diagram.svg")):
         root = ET.parse(svg_file).getroot()
         name = svg_file.parent.name
-        groups = {g.get("id"): g for g in root.iter(f"{_SVG}g")}
+        groups = {g.get("id"): g for g in root.iter(f"{SVG}g")}
         lanes = groups["lanes"]
-        line_ends = [_svg_numbers(p.get("points", "")) for p in lanes.iter(f"{_SVG}polyline")]
+        line_ends = [_svg_numbers(p.get("points", "")) for p in lanes.iter(f"{SVG}polyline")]
         lines = sorted(points[1] for points in line_ends)
         assert len(lines) == 2, name  # the provider's, then the consumer's line of visibility
         limits = {"consumer": (-1e9, lines[0]), "shared": (lines[0], lines[1]), "provider": (lines[1], 1e9)}
         previous_right = -1e9
-        stages = [g for g in root.iter(f"{_SVG}g") if (g.get("id") or "").startswith("stage-node-")]
+        stages = [g for g in root.iter(f"{SVG}g") if (g.get("id") or "").startswith("stage-node-")]
         assert stages, name
         for stage_group in stages:
             stage = stage_group.get("id", "").removeprefix("stage-node-")
-            box = next(stage_group.iter(f"{_SVG}rect"))  # Graphviz's box, its corners rounded (see diagram.render)
+            box = next(stage_group.iter(f"{SVG}rect"))  # Graphviz's box, its corners rounded (see diagram.render)
             left, width = float(box.get("x", "")), float(box.get("width", ""))
             right, bottom = left + width, float(box.get("y", "")) + float(box.get("height", ""))
             assert float(box.get("rx", "")) > 0, name
@@ -375,21 +374,21 @@ def test_band_columns_sit_under_their_stage_boxes_and_line_up(sample: Path) -> N
             previous_right = right
             column = groups[f"column-{stage}"]
             for band, (top_limit, bottom_limit) in limits.items():
-                for rect in groups[f"band-{stage}-{band}"].iter(f"{_SVG}rect"):
+                for rect in groups[f"band-{stage}-{band}"].iter(f"{SVG}rect"):
                     x, y = float(rect.get("x", "")), float(rect.get("y", ""))
                     width, height = float(rect.get("width", "")), float(rect.get("height", ""))
                     assert (x, x + width) == pytest.approx((left, right), abs=0.02), f"{name}: {stage} {band}"
                     assert top_limit < y and y + height < bottom_limit, f"{name}: {stage} {band} leaves its band"
                     assert y > bottom, f"{name}: {stage} {band} reaches into the stage row"
                     checked += 1
-            assert len(list(column.iter(f"{_SVG}rect"))) == sum(
-                len(list(groups[f"band-{stage}-{b}"].iter(f"{_SVG}rect"))) for b in limits
+            assert len(list(column.iter(f"{SVG}rect"))) == sum(
+                len(list(groups[f"band-{stage}-{b}"].iter(f"{SVG}rect"))) for b in limits
             )
         assert all(end[0] < 0.1 + min(end[0] for end in line_ends) for end in line_ends)
         assert all(end[2] > previous_right for end in line_ends), f"{name}: a line stops short of the last column"
         width, height = _svg_numbers(root.get("viewBox", ""))[2:]
         translate = _svg_numbers(groups["diagram"].get("transform", "").split("translate")[1])
-        lowest = max(float(r.get("y", "")) + float(r.get("height", "")) for r in root.iter(f"{_SVG}rect"))
+        lowest = max(float(r.get("y", "")) + float(r.get("height", "")) for r in root.iter(f"{SVG}rect"))
         assert lowest + translate[1] < height and previous_right + translate[0] < width, f"{name}: off the canvas"
     assert checked > 50
 
@@ -435,16 +434,16 @@ def test_a_stage_box_holds_its_title_and_feeling_centred_in_its_link(mini_copy: 
     boxes, seen = 0, set()
     for svg_file in sorted((out / "journeys").glob("*/diagram.svg")):
         root = ET.parse(svg_file).getroot()
-        for group in root.iter(f"{_SVG}g"):
+        for group in root.iter(f"{SVG}g"):
             stage = (group.get("id") or "").removeprefix("stage-node-")
             if stage == group.get("id"):
                 continue
-            link = next(group.iter(f"{_SVG}a"))
-            box = next(link.iter(f"{_SVG}rect"))
+            link = next(group.iter(f"{SVG}a"))
+            box = next(link.iter(f"{SVG}rect"))
             left, top = float(box.get("x", "")), float(box.get("y", ""))
             width, height = float(box.get("width", "")), float(box.get("height", ""))
-            texts = list(link.iter(f"{_SVG}text"))
-            assert texts == list(group.iter(f"{_SVG}text")), "a text outside the box's link"
+            texts = list(link.iter(f"{SVG}text"))
+            assert texts == list(group.iter(f"{SVG}text")), "a text outside the box's link"
             lines = [titles[stage]]  # a title is one line (site.toml refuses line breaks)
             assert [t.text for t in texts[: len(lines)]] == lines
             for t in texts[: len(lines)]:
